@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 host (root) for the sandbox: Debian packages, a running Docker
+# engine, and a locally bootstrapped debian:bookworm-slim base image when none can be pulled.
+# Safe to run repeatedly; does nothing that is already done. Used by .ci/run and `sandbox up`.
+set -euo pipefail
+log() { echo "[host-setup] $*" >&2; }
+need_pkgs=(docker.io debootstrap iproute2 iptables)
+missing=()
+for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  mkdir -p /var/log
+  nohup dockerd >/var/log/hybrid-doctor-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/hybrid-doctor-dockerd.log"; tail -20 /var/log/hybrid-doctor-dockerd.log >&2; exit 1; }
+fi
+if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
+  if ! docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
+    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    log "bootstrapping debian:bookworm-slim from $mirror (no registry reachable)"
+    dir=$(mktemp -d)
+    debootstrap --variant=minbase bookworm "$dir" "$mirror" >/dev/null
+    # Keep apt inside image builds pointed at the same mirror.
+    echo "deb $mirror bookworm main" > "$dir/etc/apt/sources.list"
+    tar -C "$dir" -c . | docker import - debian:bookworm-slim >/dev/null
+    rm -rf "$dir"
+  fi
+fi
+log "ready: $(docker version --format 'engine {{.Server.Version}}')"

@@ -1,0 +1,46 @@
+/**
+ * Redaction: every string that reaches a report, log, snapshot or error message passes here.
+ * Known secrets (robot secret, admin password) are registered when the target is loaded and
+ * replaced wherever they occur, also in base64 forms (dockerconfigjson `auth`, Basic headers);
+ * generic patterns catch tokens that were never registered (Bearer/Basic headers, JWTs,
+ * `"auth": "..."` in docker configs, `password = "..."` in TOML).
+ */
+export const REDACTED = '«redacted»';
+
+const PATTERNS: [RegExp, string][] = [
+  [/\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(basic|bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1$2$3 ${REDACTED}`],
+  [/\b(bearer)\s+[A-Za-z0-9._~+/-]{16,}=*/gi, `$1 ${REDACTED}`],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  [/("(?:auth|password|secret|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
+  [/(\b(?:password|secret|token|activationCode)\s*[=:]\s*["']?)[^"'\s,}]+/gi, `$1${REDACTED}`],
+  [/(\.dockerconfigjson["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]{8,}/g, `$1${REDACTED}`],
+];
+
+export class Redactor {
+  readonly #secrets = new Set<string>();
+
+  /** Registers a secret value; it and its base64 forms are removed from every redacted text. */
+  add(secret: string | undefined, user?: string): void {
+    if (!secret || secret.length < 4) return;
+    this.#secrets.add(secret);
+    this.#secrets.add(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+    if (user) this.#secrets.add(Buffer.from(`${user}:${secret}`).toString('base64').replace(/=+$/, ''));
+  }
+
+  text(value: string): string {
+    let out = value;
+    for (const s of [...this.#secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
+    for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+    return out;
+  }
+
+  /** Deep-redacts any JSON-like value (strings redacted, keys that name secrets blanked). */
+  value<T>(value: T): T {
+    return JSON.parse(this.text(JSON.stringify(value ?? null)), (k, v) =>
+      typeof v === 'string' && /^(password|secret|auth|token|authorization|identitytoken)$/i.test(k) && v !== '' ? REDACTED : v,
+    ) as T;
+  }
+}
+
+/** Process-wide redactor: the target loader registers secrets here; reporters and the CLI use it. */
+export const redactor = new Redactor();
