@@ -1,0 +1,31 @@
+import type { CheckContext } from '../checks/check.ts';
+import type { Finding } from '../findings/finding.ts';
+import { readSecret, type Target } from '../target/load.ts';
+
+/**
+ * Builds the context every check of one run shares. Secrets are read here, once, and kept in
+ * memory only; a missing secret source is a UsageError (exit 2) before any check runs.
+ */
+export function createCheckContext(
+  target: Target,
+  opts: { signal?: AbortSignal; priorFindings?: () => Finding[] } = {},
+): CheckContext {
+  const memo = new Map<string, Promise<unknown>>();
+  const secrets: CheckContext['secrets'] = {};
+  if (target.robot) secrets.robotSecret = readSecret(target, target.robot.secret, 'robot.secret');
+  if (target.harbor.admin) secrets.adminPassword = readSecret(target, target.harbor.admin.password, 'harbor.admin.password');
+  return {
+    target,
+    secrets,
+    signal: opts.signal ?? AbortSignal.timeout(target.timeouts.runMs),
+    priorFindings: opts.priorFindings ?? (() => []),
+    once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = fn();
+        memo.set(key, p);
+      }
+      return p;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { SUITES, type SuiteId } from '../checks/check.ts';
+import { loadSuiteChecks } from '../checks/registry.ts';
+import { SEVERITY_RANK, type Severity } from '../findings/cause-ids.ts';
+import type { CheckResult, Finding } from '../findings/finding.ts';
+import type { Target } from '../target/load.ts';
+import { createCheckContext } from './context.ts';
+import { runCheck } from './run-check.ts';
+
+export interface RunReport {
+  target: string;
+  startedAt: string;
+  durationMs: number;
+  suites: SuiteId[];
+  checks: CheckResult[];
+  findings: Finding[];
+}
+
+/**
+ * Runs suites in catalog order in one process (scenario tests, bench and `explain`-style
+ * callers). Checks of one suite run concurrently and share the context's memo; later suites see
+ * earlier findings through `priorFindings` (the ImagePullBackOff suite correlates with them).
+ */
+export async function runSuites(target: Target, suites: readonly SuiteId[] = SUITES, opts: { signal?: AbortSignal } = {}): Promise<RunReport> {
+  const started = Date.now();
+  const results: CheckResult[] = [];
+  const ctx = createCheckContext(target, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    priorFindings: () => results.flatMap((r) => r.findings),
+  });
+  for (const suite of SUITES.filter((s) => suites.includes(s))) {
+    const checks = await loadSuiteChecks(suite);
+    results.push(...(await Promise.all(checks.map((c) => runCheck(c, ctx)))));
+  }
+  return {
+    target: target.name,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    suites: [...suites],
+    checks: results,
+    findings: results.flatMap((r) => r.findings),
+  };
+}
+
+export function atOrAbove(findings: Finding[], threshold: Severity): Finding[] {
+  return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
+}

@@ -1,0 +1,3 @@
+import { defineSuite } from '../fixtures/define-suite.ts';
+
+await defineSuite('harbor');
