@@ -103,3 +103,13 @@ export async function transportOutcome(ctx: CheckContext, failure: TransportFail
 export function isTransportOwned(failure: TransportFailure): boolean {
   return failure.kind === 'dns' || failure.kind === 'connect' || failure.kind === 'tls';
 }
+
+/**
+ * True for exactly one caller per run and key: the check that reports a problem several checks
+ * can see (`auth.robot-expired` from the token check and the expiry check; an external-URL
+ * mismatch seen in the token realm and in systeminfo). Others record `{ blockedBy }` instead.
+ */
+export async function reportOnce(ctx: CheckContext, key: string): Promise<boolean> {
+  const token = Symbol('claim');
+  return (await ctx.once(`report-once:${key}`, async () => token)) === token;
+}

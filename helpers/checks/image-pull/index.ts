@@ -1,0 +1,250 @@
+import type { Finding } from '../../findings/finding.ts';
+import { finding } from '../../findings/make-finding.ts';
+import { anonymousPullToken, grantedActions, robotCredentials, robotPullToken, tokenEvidence } from '../../registry/auth.ts';
+import type { TransportFailure } from '../../registry/http.ts';
+import {
+  fetchBlob,
+  fetchManifest,
+  indexPlatforms,
+  isIndex,
+  manifestParts,
+  platformMatches,
+  platformString,
+  type BlobOutcome,
+  type Descriptor,
+  type ManifestOutcome,
+} from '../../registry/manifest.ts';
+import { probeImages, type ProbeImage } from '../../registry/probe-images.ts';
+import { isTransportOwned, registryReachability, reportOnce, transportOutcome } from '../../registry/reachability.ts';
+import type { ImageReference } from '../../registry/reference.ts';
+import type { Check, CheckContext, CheckOutput } from '../check.ts';
+
+/**
+ * image-pull suite: per image, the steps containerd takes. Each image's pull is one memoised
+ * staged state (`ctx.once('image-pull:<ref>')`); every check reports only its own stage and
+ * records `{ blockedBy }` when an earlier stage failed (the earlier check reported it).
+ */
+
+const SUITE = 'image-pull' as const;
+const hasImages = (t: CheckContext['target']): true | string => (t.images.length ? true : 'no images in the target');
+
+type Blocked = { blockedBy: string; detail?: string };
+
+interface PullState {
+  image: ProbeImage;
+  ref?: ImageReference;
+  blocked?: Blocked;
+  /** A transport failure (owned by dns/tls/net) that stopped this image. */
+  transport?: TransportFailure;
+  token?: string;
+  tokenEvidence?: Record<string, unknown>;
+  manifest?: ManifestOutcome;
+}
+
+function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
+  return ctx.once(`image-pull:${image.ref}`, async (): Promise<PullState> => {
+    if (!image.parsed.ok) return { image, blocked: { blockedBy: 'image.invalid-reference' } };
+    const ref = image.parsed.ref;
+    if (!image.onHarbor) return { image, ref, blocked: { blockedBy: 'not-on-harbor', detail: `${ref.domain} is not the Harbor host` } };
+    const reach = await registryReachability(ctx);
+    if (!reach.ok) return { image, ref, transport: reach.failure };
+    const bearer = reach.probe.bearer;
+    let token: string | undefined;
+    let tEv: Record<string, unknown> | undefined;
+    if (bearer) {
+      const t = robotCredentials(ctx) ? await robotPullToken(ctx, bearer, ref.repository) : await anonymousPullToken(ctx, bearer, ref.repository);
+      tEv = tokenEvidence(t);
+      if (t.kind === 'unreachable') return { image, ref, blocked: { blockedBy: 'auth.token-realm-unreachable' }, tokenEvidence: tEv };
+      if (t.kind === 'rejected') return { image, ref, blocked: { blockedBy: robotCredentials(ctx) ? 'auth.credentials-invalid' : 'auth.credentials-missing' }, tokenEvidence: tEv };
+      if (!grantedActions(t.claims, ref.repository).includes('pull') && t.claims.access.length === 0 && robotCredentials(ctx)) {
+        // Empty grant: robot-auth/token disambiguates (disabled, expired, wrong secret, scope).
+        return { image, ref, blocked: { blockedBy: 'robot-auth/token' }, tokenEvidence: tEv };
+      }
+      token = t.token;
+    }
+    const manifest = await fetchManifest(ctx, ref.repository, ref.reference, token);
+    if (manifest.kind === 'transport') return { image, ref, transport: manifest.failure, manifest };
+    return { image, ref, ...(token ? { token } : {}), ...(tEv ? { tokenEvidence: tEv } : {}), manifest };
+  });
+}
+
+const isPolicy = (c: string) => c === 'image.policy-vulnerability' || c === 'image.policy-unsigned';
+
+/** Runs `each` for every image and merges outputs, evidence keyed by image ref. */
+async function perImage(ctx: CheckContext, each: (img: ProbeImage) => Promise<CheckOutput>): Promise<CheckOutput> {
+  const findings: Finding[] = [];
+  const evidence: Record<string, unknown> = {};
+  for (const img of probeImages(ctx.target)) {
+    if (ctx.signal.aborted) break;
+    const out = await each(img);
+    findings.push(...out.findings);
+    evidence[img.ref] = out.evidence ?? {};
+  }
+  return { findings, evidence };
+}
+
+/** Output for a transport failure at the pull stage: dns/tls/net once per run; timeouts here. */
+async function transportFor(ctx: CheckContext, img: ProbeImage, f: TransportFailure): Promise<CheckOutput> {
+  if (isTransportOwned(f)) return transportOutcome(ctx, f);
+  const cause = f.kind === 'timeout' || f.kind === 'aborted' ? 'image.pull-timeout' : f.cause === 'image.pull-interrupted' ? 'image.pull-interrupted' : 'image.unknown';
+  if (!(await reportOnce(ctx, `${cause}:${img.ref}`))) return { findings: [], evidence: { blockedBy: cause } };
+  return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, detail: f.detail, ...(f.code ? { code: f.code } : {}) }, evidence: { transport: f } })], evidence: { transport: f } };
+}
+
+const referenceCheck: Check = {
+  id: 'reference',
+  suite: SUITE,
+  title: 'every image reference parses',
+  applies: hasImages,
+  run: (ctx) =>
+    perImage(ctx, async (img) => {
+      if (img.parsed.ok) return { findings: [], evidence: { normalized: img.parsed.ref.normalized, onHarbor: img.onHarbor } };
+      const { reason, detail } = img.parsed;
+      return { findings: [finding('image.invalid-reference', { subject: img.ref, params: { image: img.ref, reason, detail }, evidence: { reason } })], evidence: { reason } };
+    }),
+};
+
+const manifestCheck: Check = {
+  id: 'manifest',
+  suite: SUITE,
+  title: 'the manifest (index or single-platform, OCI or Docker) is served',
+  applies: hasImages,
+  run: (ctx) =>
+    perImage(ctx, async (img) => {
+      const s = await pullState(ctx, img);
+      if (s.blocked) return { findings: [], evidence: { ...s.blocked, token: s.tokenEvidence } };
+      if (s.transport) return transportFor(ctx, img, s.transport);
+      const m = s.manifest!;
+      if (m.kind === 'ok') return { findings: [], evidence: { mediaType: m.mediaType, digest: m.digest, size: m.size, headStatus: m.headStatus, headMs: m.headMs, getMs: m.getMs, token: s.tokenEvidence } };
+      if (m.kind === 'http') {
+        const ev = { status: m.status, errors: m.errors, headers: m.headers, body: m.bodySnippet, token: s.tokenEvidence };
+        if (isPolicy(m.cause)) return { findings: [], evidence: { ...ev, blockedBy: 'image-pull/policy' } };
+        if (m.cause === 'auth.insufficient-scope' && !(await reportOnce(ctx, `auth.insufficient-scope:${ctx.target.robot?.name ?? ''}:${s.ref!.repository}`))) {
+          return { findings: [], evidence: { ...ev, blockedBy: m.cause } };
+        }
+        const code = m.errors[0]?.code;
+        return {
+          findings: [finding(m.cause, { subject: img.ref, params: { image: img.ref, repository: s.ref!.repository, reference: s.ref!.reference, status: m.status, ...(code ? { code } : {}), detail: m.errors[0]?.message ?? m.bodySnippet.slice(0, 200) }, evidence: ev })],
+          evidence: ev,
+        };
+      }
+      if (m.kind === 'transport') return transportFor(ctx, img, m.failure);
+      const ev = { detail: m.detail, headers: m.headers, body: m.bodySnippet };
+      return { findings: [finding(m.cause, { subject: img.ref, params: { image: img.ref, detail: m.detail }, evidence: ev })], evidence: ev };
+    }),
+};
+
+/** The platform manifest(s) of an image: index entries, or the single manifest's config. */
+async function platformsOf(ctx: CheckContext, s: PullState): Promise<{ platforms: string[]; children: { platform: string; descriptor: Descriptor }[]; config?: BlobOutcome } | undefined> {
+  const m = s.manifest;
+  if (!m || m.kind !== 'ok') return undefined;
+  if (isIndex(m.mediaType, m.json)) {
+    const children = indexPlatforms(m.json);
+    return { platforms: children.map((c) => c.platform), children };
+  }
+  const { config } = manifestParts(m.json);
+  if (!config) return { platforms: [], children: [] };
+  const blob = await ctx.once(`image-pull:config:${s.ref!.repository}@${config.digest}`, () => fetchBlob(ctx, s.ref!.repository, config, s.token, { keep: true, maxBytes: 1 << 20 }));
+  if (blob.kind !== 'ok' || !blob.body) return { platforms: [], children: [], config: blob };
+  try {
+    const c = JSON.parse(blob.body.toString('utf8')) as { os?: string; architecture?: string; variant?: string };
+    const p = c.os && c.architecture ? [platformString(c.os, c.architecture, c.variant)] : [];
+    return { platforms: p, children: [], config: blob };
+  } catch {
+    return { platforms: [], children: [], config: blob };
+  }
+}
+
+const platformsCheck: Check = {
+  id: 'platforms',
+  suite: SUITE,
+  title: "the image provides every node platform (image.platforms ?? nodes.platforms)",
+  applies: hasImages,
+  run: (ctx) =>
+    perImage(ctx, async (img) => {
+      const s = await pullState(ctx, img);
+      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
+      const p = await platformsOf(ctx, s);
+      if (!p) return { findings: [], evidence: { blockedBy: 'image-pull/manifest' } };
+      if (p.config && p.config.kind !== 'ok') return { findings: [], evidence: { blockedBy: 'image-pull/blobs', config: p.config } };
+      const evidence = { wanted: img.platforms, available: p.platforms };
+      const findings = img.platforms
+        .filter((want) => !p.platforms.some((have) => platformMatches(want, have)))
+        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, platforms: p.platforms.join(', ') || 'none' }, evidence }));
+      return { findings, evidence };
+    }),
+};
+
+const blobsCheck: Check = {
+  id: 'blobs',
+  suite: SUITE,
+  title: 'config and the smallest layer download with matching digests',
+  applies: hasImages,
+  run: (ctx) =>
+    perImage(ctx, async (img) => {
+      const s = await pullState(ctx, img);
+      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
+      const repo = s.ref!.repository;
+      let m = s.manifest;
+      let platform: string | undefined;
+      if (isIndex(m.mediaType, m.json)) {
+        const children = indexPlatforms(m.json);
+        const pick = children.find((c) => img.platforms.some((w) => platformMatches(w, c.platform))) ?? children[0];
+        if (!pick) return { findings: [], evidence: { blockedBy: 'image-pull/platforms' } };
+        platform = pick.platform;
+        const child = await fetchManifest(ctx, repo, pick.descriptor.digest, s.token);
+        if (child.kind === 'transport') return transportFor(ctx, img, child.failure);
+        if (child.kind !== 'ok') {
+          const cause = child.cause;
+          const detail = child.kind === 'http' ? `${child.status} ${child.errors[0]?.code ?? ''}`.trim() : child.detail;
+          return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, reference: pick.descriptor.digest, detail, platform }, evidence: { child } })], evidence: { child } };
+        }
+        m = child;
+      }
+      const { config, layers } = manifestParts(m.json);
+      const targets: { role: string; desc: Descriptor }[] = [];
+      if (config) targets.push({ role: 'config', desc: config });
+      const smallest = [...layers].sort((a, b) => a.size - b.size)[0];
+      if (smallest) targets.push({ role: 'layer', desc: smallest });
+      const results: Record<string, unknown> = {};
+      const findings: Finding[] = [];
+      for (const t of targets) {
+        const r = await fetchBlob(ctx, repo, t.desc, s.token);
+        results[t.role] = r.kind === 'ok' ? { digest: r.digest, bytes: r.bytes, ms: r.ms, bytesPerSecond: r.bytesPerSecond } : r;
+        if (r.kind === 'ok') continue;
+        if (r.kind === 'transport') {
+          const out = await transportFor(ctx, img, r.failure);
+          findings.push(...out.findings);
+          break;
+        }
+        const cause = r.cause;
+        const detail = r.kind === 'http' ? `${r.status} ${r.errors[0]?.code ?? ''} ${r.errors[0]?.message ?? ''}`.trim() : r.detail;
+        findings.push(finding(cause, { subject: img.ref, params: { image: img.ref, reference: t.desc.digest, detail, ...(r.kind === 'http' ? { status: r.status } : {}) }, evidence: { blob: t.role, digest: t.desc.digest, size: t.desc.size, result: r } }));
+        break;
+      }
+      return { findings, evidence: { platform, blobs: results } };
+    }),
+};
+
+const policyCheck: Check = {
+  id: 'policy',
+  suite: SUITE,
+  title: "Harbor's project policies (vulnerabilities, signatures) allow the pull",
+  applies: hasImages,
+  run: (ctx) =>
+    perImage(ctx, async (img) => {
+      const s = await pullState(ctx, img);
+      const m = s.manifest;
+      if (s.blocked || s.transport || !m) return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
+      if (m.kind !== 'http' || !isPolicy(m.cause)) return { findings: [], evidence: { allowed: m.kind === 'ok' } };
+      const e = m.errors[0];
+      const ev = { status: m.status, errors: m.errors };
+      return {
+        findings: [finding(m.cause, { subject: img.ref, params: { image: img.ref, repository: s.ref!.repository, status: m.status, ...(e?.code ? { code: e.code } : {}), detail: e?.message ?? 'bodyless 412' }, evidence: ev })],
+        evidence: ev,
+      };
+    }),
+};
+
+/** image-pull suite: reference, manifest, platforms, blobs, policy, per image. */
+export const imagePullChecks: Check[] = [referenceCheck, manifestCheck, platformsCheck, blobsCheck, policyCheck];

@@ -1,0 +1,275 @@
+import type { CauseId } from '../../findings/cause-ids.ts';
+import type { Finding } from '../../findings/finding.ts';
+import { finding } from '../../findings/make-finding.ts';
+import {
+  adminCredentials,
+  anonymousPullToken,
+  grantedActions,
+  realmMatchesHarbor,
+  robotPullToken,
+  tokenEvidence,
+  type TokenOutcome,
+} from '../../registry/auth.ts';
+import { lookupRobot, robotEvidence, robotGrantsPull, type HarborRobot } from '../../registry/harbor-api.ts';
+import { harborUrl } from '../../registry/http.ts';
+import { fetchManifest } from '../../registry/manifest.ts';
+import { harborImages, probeRepository, projectOf } from '../../registry/probe-images.ts';
+import { registryReachability, reportOnce, transportOutcome } from '../../registry/reachability.ts';
+import type { BearerChallenge } from '../../registry/www-authenticate.ts';
+import type { Check, CheckContext, CheckOutput } from '../check.ts';
+
+const SUITE = 'robot-auth' as const;
+const needsRobot = (t: CheckContext['target']): true | string => (t.robot ? true : 'no robot configured in the target (robot.name / robot.secret)');
+
+/** Why the robot name is not a full robot name, or undefined when it looks right. */
+export function robotNameProblem(name: string): { reason: string; detail: string } | undefined {
+  const lower = name.toLowerCase();
+  if (lower === 'robot') return { reason: 'suffix-lost', detail: 'only "robot" is left: "$name" was expanded by a shell (use single quotes)' };
+  if (lower === 'robot$') return { reason: 'name-empty', detail: 'nothing follows "robot$"' };
+  if (lower.startsWith('robot') && !lower.startsWith('robot$')) {
+    return { reason: 'dollar-expanded', detail: `"${name}" starts with "robot" but has no "$": "$<word>" was expanded by a shell (robot$k8s-robot → robot-robot)` };
+  }
+  const dollar = name.indexOf('$');
+  if (dollar >= 0) {
+    const rest = name.slice(dollar + 1);
+    if (rest === '') return { reason: 'name-empty', detail: `nothing follows "${name}"` };
+    if (rest.includes('+')) {
+      const [project, robot] = [rest.slice(0, rest.indexOf('+')), rest.slice(rest.indexOf('+') + 1)];
+      if (!project || !robot) return { reason: 'project-robot-incomplete', detail: 'a project robot is robot$<project>+<name>' };
+    }
+  }
+  return undefined;
+}
+
+interface Challenge {
+  bearer?: BearerChallenge;
+  blocked?: CheckOutput;
+}
+
+/** The Bearer challenge from the shared /v2/ probe, or what blocked it. */
+async function challenge(ctx: CheckContext): Promise<Challenge> {
+  const reach = await registryReachability(ctx);
+  if (!reach.ok) return { blocked: await transportOutcome(ctx, reach.failure) };
+  if (!reach.probe.bearer) return { blocked: { findings: [], evidence: { blockedBy: 'robot-auth/challenge', status: reach.probe.status } } };
+  return { bearer: reach.probe.bearer };
+}
+
+/** What the robot's pull token for the probe repository shows, memoised for the run. */
+export interface RobotVerdict {
+  cause?: CauseId;
+  repository: string;
+  token?: TokenOutcome;
+  robot?: HarborRobot;
+  evidence: Record<string, unknown>;
+}
+
+function realmUnreachable(ctx: CheckContext, realm: string, t: Extract<TokenOutcome, { kind: 'unreachable' }>, matches: boolean): Finding {
+  return finding('auth.token-realm-unreachable', {
+    subject: harborUrl(ctx.target).host,
+    params: { url: realm, expected: ctx.target.harbor.url, detail: t.failure.detail, ...(t.failure.code ? { code: t.failure.code } : {}) },
+    evidence: { realm, realmMatchesHarborUrl: matches, transport: t.failure },
+  });
+}
+
+/**
+ * Harbor answers a token request with wrong password, a disabled or an expired robot with
+ * 200 and an empty grant, so an empty grant is disambiguated: with admin credentials from the
+ * robot record; without, an anonymous token tells whether the project is public.
+ */
+async function robotVerdict(ctx: CheckContext, bearer: BearerChallenge): Promise<RobotVerdict> {
+  return ctx.once('robot-auth:verdict', async (): Promise<RobotVerdict> => {
+    const repository = probeRepository(ctx.target);
+    const project = projectOf(repository);
+    const token = await robotPullToken(ctx, bearer, repository);
+    const evidence: Record<string, unknown> = { repository, token: tokenEvidence(token) };
+    if (token.kind === 'unreachable') return { cause: 'auth.token-realm-unreachable', repository, token, evidence };
+    if (token.kind === 'token' && grantedActions(token.claims, repository).includes('pull')) return { repository, token, evidence };
+    if (adminCredentials(ctx)) {
+      const look = await lookupRobot(ctx, ctx.target.robot!.name);
+      if (look.ok) {
+        const r = look.robot;
+        if (!r) return { cause: 'auth.credentials-invalid', repository, token, evidence: { ...evidence, robot: null, reason: 'no robot with this name' } };
+        evidence.robot = robotEvidence(r);
+        if (r.disable) return { cause: 'auth.robot-disabled', repository, token, robot: r, evidence };
+        if (r.expires_at !== undefined && r.expires_at !== -1 && r.expires_at * 1000 < Date.now()) return { cause: 'auth.robot-expired', repository, token, robot: r, evidence };
+        if (!robotGrantsPull(r, project)) return { cause: 'auth.insufficient-scope', repository, token, robot: r, evidence: { ...evidence, project } };
+        return { cause: 'auth.credentials-invalid', repository, token, robot: r, evidence: { ...evidence, reason: 'robot exists, is enabled and may pull: the secret is wrong' } };
+      }
+      evidence.adminLookup = { status: look.outcome.status, ...('failure' in look.outcome ? { transport: look.outcome.failure } : {}) };
+    }
+    const anon = await anonymousPullToken(ctx, bearer, repository);
+    const anonymousPull = anon.kind === 'token' && grantedActions(anon.claims, repository).includes('pull');
+    return {
+      cause: 'auth.credentials-invalid',
+      repository,
+      token,
+      evidence: {
+        ...evidence,
+        anonymousPull,
+        ambiguous: 'Harbor gives wrong secret, disabled robot, expired robot and missing permission the same empty grant; configure harbor.admin to tell them apart',
+      },
+    };
+  });
+}
+
+const challengeCheck: Check = {
+  id: 'challenge',
+  suite: SUITE,
+  title: '/v2/ asks for a Bearer token at a reachable realm on the Harbor URL',
+  async run(ctx) {
+    const reach = await registryReachability(ctx);
+    if (!reach.ok) return transportOutcome(ctx, reach.failure);
+    const p = reach.probe;
+    const host = harborUrl(ctx.target).host;
+    const evidence: Record<string, unknown> = { probe: p };
+    if (!p.bearer) {
+      // A registry behind Harbor always answers 401 + Bearer; anything else is not Harbor's /v2/.
+      if (p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'))) return { findings: [], evidence: { ...evidence, note: 'not token auth' } };
+      return {
+        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, status: p.status, detail: p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})` }, evidence })],
+        evidence,
+      };
+    }
+    const realm = p.bearer.realm;
+    const m = realmMatchesHarbor(realm, harborUrl(ctx.target));
+    const anon = await anonymousPullToken(ctx, p.bearer, probeRepository(ctx.target));
+    evidence.realmToken = tokenEvidence(anon);
+    const findings: Finding[] = [];
+    if (anon.kind === 'unreachable') {
+      if (await reportOnce(ctx, 'auth.token-realm-unreachable')) findings.push(realmUnreachable(ctx, realm, anon, m.matches));
+    } else if (!m.matches && (await reportOnce(ctx, 'harbor.external-url-mismatch'))) {
+      findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
+    }
+    return { findings, evidence };
+  },
+};
+
+const nameFormCheck: Check = {
+  id: 'name-form',
+  suite: SUITE,
+  title: "the robot name is the robot's full name (robot$name, robot$project+name)",
+  applies: needsRobot,
+  async run(ctx) {
+    const name = ctx.target.robot!.name;
+    const problem = robotNameProblem(name);
+    const level = name.includes('+') ? 'project' : 'system';
+    if (!problem) return { findings: [], evidence: { robot: name, level } };
+    return { findings: [finding('auth.robot-name-mangled', { subject: name, params: { robot: name, detail: problem.detail, expected: 'robot$<name> or robot$<project>+<name>' }, evidence: { reason: problem.reason } })], evidence: { reason: problem.reason } };
+  },
+};
+
+const tokenCheck: Check = {
+  id: 'token',
+  suite: SUITE,
+  title: 'the robot obtains a pull token',
+  applies: needsRobot,
+  async run(ctx) {
+    const name = ctx.target.robot!.name;
+    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    const ch = await challenge(ctx);
+    if (!ch.bearer) return ch.blocked!;
+    const v = await robotVerdict(ctx, ch.bearer);
+    if (!v.cause) return { findings: [], evidence: v.evidence };
+    if (v.cause === 'auth.token-realm-unreachable') {
+      const t = v.token as Extract<TokenOutcome, { kind: 'unreachable' }>;
+      if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return { findings: [], evidence: { ...v.evidence, blockedBy: v.cause } };
+      return { findings: [realmUnreachable(ctx, ch.bearer.realm, t, realmMatchesHarbor(ch.bearer.realm, harborUrl(ctx.target)).matches)], evidence: v.evidence };
+    }
+    if (!(await reportOnce(ctx, `${v.cause}:${name}`))) return { findings: [], evidence: { ...v.evidence, blockedBy: v.cause } };
+    const status = v.token?.kind === 'unreachable' ? 0 : v.token?.status;
+    const daysLeft = v.robot?.expires_at && v.robot.expires_at > 0 ? Math.floor((v.robot.expires_at * 1000 - Date.now()) / 86_400_000) : undefined;
+    return {
+      findings: [finding(v.cause, { subject: name, params: { robot: name, repository: v.repository, project: projectOf(v.repository), status, ...(daysLeft !== undefined ? { daysLeft } : {}) }, evidence: v.evidence })],
+      evidence: v.evidence,
+    };
+  },
+};
+
+const scopeCheck: Check = {
+  id: 'scope',
+  suite: SUITE,
+  title: 'the robot may pull every probe image repository',
+  applies: (t) => (!t.robot ? 'no robot configured in the target' : harborImages(t).length === 0 ? 'no images on the Harbor host in the target' : true),
+  async run(ctx) {
+    const name = ctx.target.robot!.name;
+    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    const ch = await challenge(ctx);
+    if (!ch.bearer) return ch.blocked!;
+    const v = await robotVerdict(ctx, ch.bearer);
+    if (v.cause && v.cause !== 'auth.insufficient-scope') return { findings: [], evidence: { blockedBy: v.cause } };
+    const findings: Finding[] = [];
+    const grants: Record<string, string[] | string> = {};
+    for (const repo of new Set(harborImages(ctx.target).map((i) => i.parsed.ref.repository))) {
+      const t = await robotPullToken(ctx, ch.bearer, repo);
+      if (t.kind !== 'token') {
+        grants[repo] = t.kind;
+        continue;
+      }
+      const actions = grantedActions(t.claims, repo);
+      grants[repo] = actions;
+      if (!actions.includes('pull') && (await reportOnce(ctx, `auth.insufficient-scope:${name}`.concat(repo === v.repository ? '' : `:${repo}`)))) {
+        findings.push(finding('auth.insufficient-scope', { subject: name, params: { robot: name, repository: repo, project: projectOf(repo) }, evidence: { claims: t.claims } }));
+      }
+    }
+    return { findings, evidence: { grants } };
+  },
+};
+
+const expiryCheck: Check = {
+  id: 'expiry',
+  suite: SUITE,
+  title: 'the robot is not expired and does not expire soon',
+  applies: (t) => (!t.robot ? 'no robot configured in the target' : !t.harbor.admin ? 'needs harbor.admin to read the robot record' : true),
+  async run(ctx) {
+    const name = ctx.target.robot!.name;
+    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    const look = await lookupRobot(ctx, name);
+    if (!look.ok) {
+      const o = look.outcome;
+      if ('failure' in o) return transportOutcome(ctx, o.failure);
+      return { findings: [], evidence: { adminLookup: { status: o.status, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } } };
+    }
+    if (!look.robot) return { findings: [], evidence: { robot: null } };
+    const r = look.robot;
+    const ev = { robot: robotEvidence(r) };
+    if (r.expires_at === undefined || r.expires_at === -1) return { findings: [], evidence: ev };
+    const msLeft = r.expires_at * 1000 - Date.now();
+    const daysLeft = Math.floor(msLeft / 86_400_000);
+    const expiresAt = new Date(r.expires_at * 1000).toISOString();
+    if (msLeft <= 0) {
+      if (!(await reportOnce(ctx, `auth.robot-expired:${name}`))) return { findings: [], evidence: { ...ev, blockedBy: 'auth.robot-expired' } };
+      return { findings: [finding('auth.robot-expired', { subject: name, params: { robot: name, expiresAt, daysLeft }, evidence: ev })], evidence: ev };
+    }
+    if (daysLeft < ctx.target.robot!.expiryWarningDays) {
+      return { findings: [finding('auth.robot-expiring-soon', { subject: name, params: { robot: name, expiresAt, daysLeft }, evidence: ev })], evidence: ev };
+    }
+    return { findings: [], evidence: { ...ev, daysLeft } };
+  },
+};
+
+const anonymousCheck: Check = {
+  id: 'anonymous',
+  suite: SUITE,
+  title: 'anonymous pulls are refused for private projects (credentials needed)',
+  applies: (t) => (harborImages(t).length === 0 ? 'no images on the Harbor host in the target' : true),
+  async run(ctx) {
+    const ch = await challenge(ctx);
+    if (!ch.bearer) return ch.blocked!;
+    const img = harborImages(ctx.target)[0]!;
+    const repo = img.parsed.ref.repository;
+    const t = await anonymousPullToken(ctx, ch.bearer, repo);
+    if (t.kind === 'unreachable') return { findings: [], evidence: { blockedBy: 'auth.token-realm-unreachable' } };
+    const token = t.kind === 'token' ? t.token : undefined;
+    const m = await fetchManifest(ctx, repo, img.parsed.ref.reference, token);
+    if (m.kind === 'transport') return transportOutcome(ctx, m.failure);
+    const denied = m.kind === 'http' && (m.status === 401 || m.status === 403);
+    const evidence = { repository: repo, anonymousToken: tokenEvidence(t), manifestStatus: m.kind === 'ok' ? 200 : m.kind === 'http' ? m.status : m.kind, anonymousPull: m.kind === 'ok' };
+    if (denied && !ctx.target.robot) {
+      return { findings: [finding('auth.credentials-missing', { subject: img.ref, params: { image: img.ref, repository: repo, project: projectOf(repo), status: m.status }, evidence })], evidence };
+    }
+    return { findings: [], evidence };
+  },
+};
+
+/** robot-auth suite: token challenge, robot name form, token, scope, expiry, anonymous access. */
+export const robotAuthChecks: Check[] = [challengeCheck, nameFormCheck, tokenCheck, scopeCheck, expiryCheck, anonymousCheck];
