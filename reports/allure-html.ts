@@ -1,0 +1,45 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+/**
+ * Generates the Allure HTML report locally with Allure 3 (no Java, no network) as one
+ * self-contained page, then removes the Google Tag Manager snippet the report plugin hard-codes
+ * (environment.md: the page would call out to Google; air-gapped and regulated users can't have
+ * that). Returns the path of index.html.
+ */
+export async function generateAllureHtml(resultsDir: string, outDir: string, reportName: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const config = join(outDir, '..', 'allurerc.mjs');
+  writeFileSync(
+    config,
+    `export default ${JSON.stringify({ name: reportName, output: resolve(outDir), plugins: { awesome: { options: { singleFile: true, reportName, reportLanguage: 'en', groupBy: ['parentSuite', 'suite', 'subSuite'] } } } })};\n`,
+  );
+  await execa('allure', ['generate', resolve(resultsDir), '--config', config, '--output', resolve(outDir)], {
+    preferLocal: true,
+    timeout: 120_000,
+    env: { ALLURE_NO_ANALYTICS: '1' },
+  });
+  const stripped = stripTracking(outDir);
+  const index = join(outDir, 'index.html');
+  if (!existsSync(index)) throw new Error(`allure did not write ${index}`);
+  if (stripped === 0 && /googletagmanager/i.test(readFileSync(index, 'utf8'))) throw new Error('could not strip the tracking snippet from the Allure report');
+  return index;
+}
+
+/** Removes Google Tag Manager / gtag scripts from every HTML file in the report folder. */
+export function stripTracking(dir: string): number {
+  let removed = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    if (!name.endsWith('.html')) continue;
+    const file = join(dir, name);
+    const html = readFileSync(file, 'utf8');
+    const out = html
+      .replace(/<script[^>]*src=["'][^"']*googletagmanager\.com[^"']*["'][^>]*>\s*<\/script>/gi, () => (removed++, ''))
+      .replace(/<script[^>]*>(?:(?!<\/script>)[\s\S])*?(?:gtag\(|dataLayer)(?:(?!<\/script>)[\s\S])*?<\/script>/gi, () => (removed++, ''))
+      .replace(/<noscript>(?:(?!<\/noscript>)[\s\S])*?googletagmanager(?:(?!<\/noscript>)[\s\S])*?<\/noscript>/gi, () => (removed++, ''))
+      .replace(/<link[^>]*googletagmanager[^>]*>/gi, () => (removed++, ''));
+    if (out !== html) writeFileSync(file, out);
+  }
+  return removed;
+}
