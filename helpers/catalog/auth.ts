@@ -1,0 +1,215 @@
+import type { AreaCatalog, AreaParams } from './area.ts';
+import { DOCS, GUIDE } from './links.ts';
+
+/**
+ * Authentication and authorisation causes (Harbor robot accounts, pull secrets, token service).
+ *
+ * Params: `host` (registry host[:port]), `image`, `repository` (`project/repo`), `robot` (full
+ * robot name, e.g. `robot$k8s-robot`), `project`, `namespace`, `pod`, `secret` (pull secret
+ * name), `notAfter` / `daysLeft` (robot expiry), `url` (token realm), `expected` (expected
+ * host/realm), `status` (HTTP status), `field` (offending secret field), `detail` (error text).
+ * The classifier fills `host`, `image`, `status` and `detail`.
+ */
+export const AUTH_PARAMS: AreaParams<'auth'> = {
+  'auth.credentials-missing': ['host', 'image', 'detail'],
+  'auth.credentials-invalid': ['host', 'image', 'status', 'detail'],
+  'auth.robot-disabled': ['robot', 'host'],
+  'auth.robot-expired': ['robot', 'notAfter'],
+  'auth.robot-expiring-soon': ['robot', 'notAfter', 'daysLeft'],
+  'auth.robot-name-mangled': ['robot', 'expected', 'secret'],
+  'auth.insufficient-scope': ['host', 'image', 'detail'],
+  'auth.pull-secret-missing': ['namespace', 'pod', 'secret', 'detail'],
+  'auth.pull-secret-malformed': ['namespace', 'secret', 'field', 'detail'],
+  'auth.pull-secret-registry-mismatch': ['namespace', 'secret', 'host', 'expected'],
+  'auth.pull-secret-not-attached': ['namespace', 'pod', 'secret'],
+  'auth.token-realm-unreachable': ['host', 'url', 'detail'],
+};
+
+const curlToken =
+  'Test the robot directly: `curl -s -u \'robot$NAME:SECRET\' "https://{host}/service/token?service=harbor-registry&scope=repository:PROJECT/REPO:pull"` — the returned JWT lists the granted actions in `access` (single quotes keep `$` literal).';
+
+export const auth: AreaCatalog<'auth'> = {
+  'auth.credentials-missing': {
+    title: 'No registry credentials presented',
+    message: 'The pull from {host} was anonymous and the repository requires credentials ({detail})',
+    explanation:
+      'Harbor private projects refuse anonymous pulls. The kubelet sends credentials only from imagePullSecrets whose `auths` key matches the image host[:port] exactly, and containerd only from hosts.toml/CRI config for that host. containerd\'s "failed to fetch anonymous token" or Docker\'s "no basic auth credentials" mean none matched.',
+    remediation: {
+      summary: 'Give the pod a pull secret for {host} (or configure node-level credentials) with a robot that can pull.',
+      steps: [
+        'See which secrets the pod uses: `kubectl get pod POD -o jsonpath=\'{.spec.imagePullSecrets}\'` and `kubectl get sa default -o yaml`.',
+        'Create the secret in the pod namespace: `kubectl create secret docker-registry harbor-registry --docker-server={host} --docker-username=\'robot$NAME\' --docker-password=SECRET` (single quotes around the robot name).',
+        'Reference it from the pod (`imagePullSecrets`) or the service account: `kubectl patch sa default -p \'{"imagePullSecrets":[{"name":"harbor-registry"}]}\'`.',
+        'Verify from the node: `sudo crictl pull --creds \'robot$NAME:SECRET\' {image}`.',
+      ],
+      docs: [DOCS.k8sPrivateRegistry, DOCS.harborRobotSystem, DOCS.k8sServiceAccountPullSecret],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.credentials-invalid': {
+    title: 'Registry credentials rejected',
+    message: 'Credentials for {host} were rejected (HTTP {status}): {detail}',
+    explanation:
+      'The client sent a username and secret and Harbor refused them: wrong or rotated robot secret, a robot name missing its `robot$` prefix or mangled by the shell, a disabled or expired robot, or the secret created for another Harbor. containerd reports "failed to fetch oauth token: ... 401" or "pulling from host H failed with status code [manifests T]: 401 Unauthorized" (the latter also when no credentials matched).',
+    remediation: {
+      summary: 'Check the robot account and re-create the pull secret with its exact full name and current secret.',
+      steps: [
+        'Decode what the secret holds: `kubectl get secret harbor-registry -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d` and check the username starts with `robot$`.',
+        curlToken,
+        'In Harbor (Administration > Robot Accounts, or `GET /api/v2.0/robots?q=name=~NAME`) check the robot is enabled and not expired; refresh its secret if unsure (`PATCH /api/v2.0/robots/ROBOT_ID` with a new secret).',
+        'Re-create the pull secret with `--docker-username=\'robot$NAME\'` (single quotes) and restart the pod.',
+      ],
+      docs: [DOCS.harborRobotSystem, DOCS.harborRobotProject, DOCS.k8sPrivateRegistry],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.robot-disabled': {
+    title: 'Harbor robot account disabled',
+    message: 'Robot account {robot} on {host} is disabled',
+    explanation: 'Harbor rejects every token request from a disabled robot with 401, exactly like a wrong secret; all pulls using it fail at once.',
+    remediation: {
+      summary: 'Re-enable {robot} in Harbor or switch the pull secrets to an enabled robot.',
+      steps: [
+        'Find it: `curl -u admin "https://<harbor>/api/v2.0/robots?q=name%3D~k8s-robot"` and look at `disable`.',
+        'Enable: Administration > Robot Accounts > ENABLE, or `PUT /api/v2.0/robots/ROBOT_ID` with `"disable": false` (PUT takes the full robot object).',
+      ],
+      docs: [DOCS.harborRobotSystem, DOCS.harborApi],
+      guideStep: GUIDE.robot,
+    },
+  },
+  'auth.robot-expired': {
+    title: 'Harbor robot account expired',
+    message: 'Robot account {robot} expired at {notAfter}',
+    explanation: 'A robot past its expiry (`expires_at`) is refused like a wrong secret: every pull with it returns 401.',
+    remediation: {
+      summary: 'Extend {robot} (or create a new robot) and update the pull secrets that use it.',
+      steps: [
+        'In Harbor: Robot Accounts > select > REFRESH/EDIT duration, or `PUT /api/v2.0/robots/ROBOT_ID` with a new `duration` (days; -1 = never).',
+        'If you created a new robot, re-create the pull secrets: `kubectl create secret docker-registry ... --docker-username=\'robot$NAME\'`.',
+      ],
+      docs: [DOCS.harborRobotSystem, DOCS.harborApi],
+      guideStep: GUIDE.robot,
+    },
+  },
+  'auth.robot-expiring-soon': {
+    title: 'Harbor robot account expires soon',
+    message: 'Robot account {robot} expires at {notAfter}, in {daysLeft} days',
+    explanation: 'When the robot expires every pull secret using it stops working at the same moment, across all namespaces that copied it.',
+    remediation: {
+      summary: 'Extend the robot duration before {notAfter}, or rotate to a new robot and update the pull secrets.',
+      steps: [
+        'Extend: `PUT /api/v2.0/robots/ROBOT_ID` with a longer `duration`, or use the Harbor UI.',
+        'List secrets that embed it: `kubectl get secrets -A --field-selector type=kubernetes.io/dockerconfigjson`.',
+      ],
+      docs: [DOCS.harborRobotSystem],
+      guideStep: GUIDE.robot,
+    },
+  },
+  'auth.robot-name-mangled': {
+    title: 'Robot username mangled',
+    message: 'The pull secret {secret} uses username {robot}, but the robot is named {expected}',
+    explanation:
+      'Harbor robot names contain a `$` (`robot$k8s-robot`, or `robot$project+name` for project robots). In double quotes or unquoted shell arguments `$k8s` expands to an empty string, so the secret stores `robot-robot` or `robot` and Harbor answers 401.',
+    remediation: {
+      summary: 'Re-create the secret with the robot name in single quotes.',
+      steps: [
+        'Check: `kubectl get secret {secret} -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d`.',
+        'Re-create: `kubectl create secret docker-registry {secret} --docker-server=<registry> --docker-username=\'{expected}\' --docker-password=SECRET --dry-run=client -o yaml | kubectl apply -f -`.',
+      ],
+      docs: [DOCS.harborRobotSystem, DOCS.k8sPrivateRegistry],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.insufficient-scope': {
+    title: 'Credentials lack pull permission',
+    message: 'Access to {image} on {host} was denied to the presented identity ({detail})',
+    explanation:
+      'Authentication worked but the identity may not pull this repository: a project robot used for another project, a system robot without `pull` on the project, or a user without a project role. Harbor returns 403/"insufficient_scope"/"unauthorized to access repository"; Docker shows "pull access denied ... may require docker login" (which also appears when the repository does not exist).',
+    remediation: {
+      summary: 'Grant the robot `pull` (repository) on the project of {image}, or use a robot that has it.',
+      steps: [
+        curlToken,
+        'In Harbor: edit the robot permissions (system robot: add the project with Pull Repository; project robot: only works in its own project).',
+        'Confirm the repository exists: `GET /api/v2.0/projects/PROJECT/repositories/REPO/artifacts?q=tags%3DTAG` with admin credentials.',
+      ],
+      docs: [DOCS.harborRobotSystem, DOCS.harborRobotProject],
+      guideStep: GUIDE.robot,
+    },
+  },
+  'auth.pull-secret-missing': {
+    title: 'Referenced pull secret does not exist',
+    message: 'Pod {namespace}/{pod} references pull secret {secret}, which does not exist in the namespace ({detail})',
+    explanation:
+      'The kubelet logs "Unable to retrieve some image pull secrets" and pulls without those credentials. Secrets are namespaced: a secret created in `default` is invisible to pods in other namespaces.',
+    remediation: {
+      summary: 'Create {secret} in namespace {namespace} (or fix the name referenced by the pod/service account).',
+      steps: [
+        '`kubectl -n {namespace} get secret {secret}`; compare with `kubectl -n {namespace} get pod {pod} -o jsonpath=\'{.spec.imagePullSecrets}\'`.',
+        'Copy it: `kubectl get secret {secret} -n default -o yaml | sed "s/namespace: default/namespace: {namespace}/" | kubectl apply -f -` (strip uid/resourceVersion if apply complains).',
+      ],
+      docs: [DOCS.k8sPrivateRegistry, DOCS.k8sServiceAccountPullSecret],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.pull-secret-malformed': {
+    title: 'Pull secret malformed',
+    message: 'Pull secret {namespace}/{secret} is malformed at {field} ({detail})',
+    explanation:
+      'The kubelet needs type kubernetes.io/dockerconfigjson with valid JSON `{"auths":{"host":{"auth":"base64(user:password)"}}}`. A wrong type, double base64 encoding, a missing `auth`, or an `auth` that does not decode to `user:password` makes it ignore the credentials.',
+    remediation: {
+      summary: 'Re-create the secret with `kubectl create secret docker-registry` instead of hand-written YAML.',
+      steps: [
+        'Inspect: `kubectl -n {namespace} get secret {secret} -o jsonpath=\'{.type}\'` and `... -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d | jq .`.',
+        'Check an auth field: `echo AUTH | base64 -d` must print `robot$NAME:SECRET`.',
+        'Re-create with `kubectl create secret docker-registry {secret} -n {namespace} --docker-server=<registry> --docker-username=\'robot$NAME\' --docker-password=SECRET`.',
+      ],
+      docs: [DOCS.k8sDockerConfigSecret, DOCS.k8sPrivateRegistry],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.pull-secret-registry-mismatch': {
+    title: 'Pull secret does not match the image registry',
+    message: 'Pull secret {namespace}/{secret} has no auths entry for {host} (has: {expected})',
+    explanation:
+      'The kubelet picks credentials by matching the image\'s registry host[:port] against the `auths` keys. `harbor.example.com` does not match `harbor.example.com:443`, `https://harbor.example.com/v2/` path variants or an IP, so the pull goes out anonymously.',
+    remediation: {
+      summary: 'Re-create the secret with `--docker-server` equal to the registry part of the image reference.',
+      steps: [
+        'Compare the image host (`kubectl get pod POD -o jsonpath=\'{.spec.containers[*].image}\'`) with the secret keys (`... | base64 -d | jq \'.auths|keys\'`).',
+        'Re-create with `--docker-server={host}` (no scheme, same port as in the image reference).',
+      ],
+      docs: [DOCS.k8sPrivateRegistry, DOCS.k8sImages],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.pull-secret-not-attached': {
+    title: 'Pull secret exists but is not used',
+    message: 'Secret {namespace}/{secret} matches the registry but neither pod {pod} nor its service account references it',
+    explanation: 'Creating a secret is not enough: the pod spec or its service account must list it in imagePullSecrets. Pods created before the service account was patched keep their old spec.',
+    remediation: {
+      summary: 'Reference {secret} from the service account (or pod spec) and recreate the pod.',
+      steps: [
+        '`kubectl -n {namespace} patch serviceaccount default -p \'{"imagePullSecrets":[{"name":"{secret}"}]}\'` (use the pod\'s service account).',
+        'Delete the pod so its controller recreates it with the new imagePullSecrets.',
+      ],
+      docs: [DOCS.k8sServiceAccountPullSecret, DOCS.k8sPrivateRegistry],
+      guideStep: GUIDE.pullSecret,
+    },
+  },
+  'auth.token-realm-unreachable': {
+    title: 'Token service (Bearer realm) unreachable',
+    message: 'The Bearer token realm {url} advertised by {host} cannot be reached ({detail})',
+    explanation:
+      'Harbor answers /v2/ with `Www-Authenticate: Bearer realm="<external_url>/service/token"`. The realm is built from harbor.yml `external_url`/`hostname`; if that is a name or port nodes cannot reach (an internal hostname, http://, a load balancer not routable on-prem), the client fails fetching the token even though the registry itself is reachable.',
+    remediation: {
+      summary: 'Make Harbor advertise a realm URL nodes can reach (harbor.yml hostname / external_url).',
+      steps: [
+        'See the realm: `curl -sI https://{host}/v2/ | grep -i www-authenticate`.',
+        'Fix harbor.yml `hostname` (and `external_url` if set) to the name nodes use, then `./prepare && docker compose up -d`.',
+        'Check the realm resolves and connects from the node: `curl -v "<realm>?service=harbor-registry"`.',
+      ],
+      docs: [DOCS.harborYml, DOCS.harborHttps],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+};

@@ -1,0 +1,49 @@
+import type { AreaCatalog, AreaParams } from './area.ts';
+import { DOCS, GUIDE } from './links.ts';
+
+/**
+ * Cluster-level causes.
+ *
+ * Params: `node`, `name` (webhook configuration / component name), `namespace`, `url`
+ * (webhook service/URL), `status` (node condition status), `detail`.
+ */
+export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
+  'cluster.coredns-one-side': ['node', 'detail'],
+  'cluster.webhook-unreachable': ['name', 'url', 'detail'],
+  'cluster.node-not-ready': ['node', 'status', 'detail'],
+};
+
+export const cluster: AreaCatalog<'cluster'> = {
+  'cluster.coredns-one-side': {
+    title: 'CoreDNS runs on one side only',
+    message: 'All CoreDNS replicas run on one side of the boundary ({detail})',
+    explanation: 'If every CoreDNS pod is in the cloud (or on-prem), the other side\'s DNS depends on the VPN/Direct Connect link; a link outage then also breaks name resolution, and latency doubles for every lookup.',
+    remediation: {
+      summary: 'Spread CoreDNS replicas across hybrid and cloud nodes.',
+      steps: ['`kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide`.', 'Add a topologySpreadConstraint on `eks.amazonaws.com/compute-type` to the CoreDNS deployment and raise replicas.'],
+      docs: [DOCS.k8sTopologySpread, DOCS.eksHybridConceptsK8s],
+      guideStep: GUIDE.dns,
+    },
+  },
+  'cluster.webhook-unreachable': {
+    title: 'Admission webhook unreachable from the control plane',
+    message: 'Webhook {name} at {url} cannot be reached by the control plane ({detail})',
+    explanation: 'The EKS control plane calls webhooks over the pod network; webhook pods on hybrid nodes are reachable only when the on-prem pod CIDR is routable and declared in remotePodNetworks. Otherwise API requests hang until the webhook timeout or are rejected (failurePolicy Fail).',
+    remediation: {
+      summary: 'Run the webhook on cloud nodes, or make hybrid pod CIDRs routable and declared.',
+      steps: ['`kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations`; find the backing pods with `kubectl get endpoints -n NS SERVICE -o wide`.', 'Pin webhook pods to cloud nodes (nodeAffinity on `eks.amazonaws.com/compute-type NotIn [hybrid]`) or configure remotePodNetworks + routing.'],
+      docs: [DOCS.eksHybridWebhooks, DOCS.k8sWebhooks],
+    },
+  },
+  'cluster.node-not-ready': {
+    title: 'Node NotReady',
+    message: 'Node {node} is NotReady ({status}; {detail})',
+    explanation: 'A NotReady node takes no new pods and its pods are evicted after the toleration period; for hybrid nodes the usual causes are a lost link to the control plane, kubelet credentials (SSM/IAM Roles Anywhere) expiring, CNI not running, or containerd down.',
+    remediation: {
+      summary: 'Read the node conditions and kubelet/containerd logs, then fix the failing component.',
+      steps: ['`kubectl describe node {node}` (Conditions, events).', 'On the node: `journalctl -u kubelet -u containerd --since "30 min ago"` and `sudo nodeadm debug -c file://nodeconfig.yaml`.'],
+      docs: [DOCS.k8sNodes, DOCS.eksHybridTroubleshooting],
+      guideStep: GUIDE.troubleshooting,
+    },
+  },
+};
