@@ -1,0 +1,139 @@
+import type { CauseId } from '../findings/cause-ids.ts';
+import type { Finding } from '../findings/finding.ts';
+
+/**
+ * Root-cause correlation: a pod's pull error names a SYMPTOM (what the kubelet saw: "401",
+ * "x509: unknown authority"); another check may already know the CAUSE behind it (the pod's pull
+ * secret does not exist; that node has no CA in certs.d). A rule says: when the symptom is one
+ * of `symptoms`, and an earlier finding with cause `prior` is in the same `scope` as the pod,
+ * the pod's root cause is `root`. Rules are tried in table order; the first match wins, so the
+ * narrowest scopes (this node, this namespace + secret) come before registry-wide ones.
+ *
+ * The symptom stays in the pod's evidence; only the named cause changes.
+ */
+
+/**
+ * - `node`: the prior finding is about the node the pod is on (params.node / subject node/NAME).
+ * - `namespace-secret`: same namespace, and the prior's secret is one the pod uses (its own or
+ *   its service account's imagePullSecrets).
+ * - `namespace`: same namespace (the prior may name a registry host; then it must match too).
+ * - `registry-host`: the prior is about the registry host the pod pulls from (or names no host:
+ *   a finding about the target's one registry, e.g. its robot account).
+ */
+export type CorrelationScope = 'node' | 'namespace-secret' | 'namespace' | 'registry-host';
+
+export interface CorrelationRule {
+  id: string;
+  symptoms: readonly CauseId[];
+  prior: CauseId;
+  scope: CorrelationScope;
+  root: CauseId;
+}
+
+const AUTH_SYMPTOMS = ['auth.credentials-invalid', 'auth.credentials-missing', 'auth.insufficient-scope', 'image.unknown'] as const satisfies readonly CauseId[];
+const DNS_SYMPTOMS = ['dns.nxdomain', 'dns.servfail', 'dns.timeout'] as const satisfies readonly CauseId[];
+
+/** The correlation table, in priority order (first match wins). */
+export const CORRELATION_RULES: readonly CorrelationRule[] = [
+  // --- this node ----------------------------------------------------------------------------
+  { id: 'node-ca-missing', symptoms: ['tls.untrusted-ca'], prior: 'node.ca-not-installed', scope: 'node', root: 'node.ca-not-installed' },
+  { id: 'node-ca-mismatch', symptoms: ['tls.untrusted-ca'], prior: 'node.ca-mismatch', scope: 'node', root: 'node.ca-mismatch' },
+  { id: 'node-hosts-toml', symptoms: ['tls.untrusted-ca', 'net.plain-http', 'node.hosts-toml-invalid'], prior: 'node.hosts-toml-invalid', scope: 'node', root: 'node.hosts-toml-invalid' },
+  { id: 'node-config-conflict', symptoms: ['tls.untrusted-ca', 'node.containerd-config-conflict'], prior: 'node.containerd-config-conflict', scope: 'node', root: 'node.containerd-config-conflict' },
+  // A containerd 1.x drop-in that replaces the CRI section drops config_path (certs.d ignored →
+  // unknown authority) and the sandbox image setting (pause image pulled from the default).
+  { id: 'node-dropin-cri', symptoms: ['tls.untrusted-ca', 'node.sandbox-image-unpullable', 'node.containerd-config-conflict'], prior: 'node.containerd-dropin-replaces-cri', scope: 'node', root: 'node.containerd-dropin-replaces-cri' },
+  { id: 'node-clock-skew', symptoms: ['tls.not-yet-valid', 'tls.expired'], prior: 'node.clock-skew', scope: 'node', root: 'node.clock-skew' },
+  { id: 'node-dns-split-view', symptoms: DNS_SYMPTOMS, prior: 'dns.split-view', scope: 'node', root: 'dns.split-view' },
+  // --- this namespace and pull secret -------------------------------------------------------
+  { id: 'secret-missing', symptoms: [...AUTH_SYMPTOMS, 'auth.pull-secret-missing'], prior: 'auth.pull-secret-missing', scope: 'namespace-secret', root: 'auth.pull-secret-missing' },
+  { id: 'secret-malformed', symptoms: [...AUTH_SYMPTOMS, 'auth.pull-secret-malformed'], prior: 'auth.pull-secret-malformed', scope: 'namespace-secret', root: 'auth.pull-secret-malformed' },
+  { id: 'secret-registry-mismatch', symptoms: AUTH_SYMPTOMS, prior: 'auth.pull-secret-registry-mismatch', scope: 'namespace-secret', root: 'auth.pull-secret-registry-mismatch' },
+  { id: 'secret-robot-mangled', symptoms: AUTH_SYMPTOMS, prior: 'auth.robot-name-mangled', scope: 'namespace-secret', root: 'auth.robot-name-mangled' },
+  { id: 'secret-not-attached', symptoms: ['auth.credentials-missing', 'image.unknown'], prior: 'auth.pull-secret-not-attached', scope: 'namespace', root: 'auth.pull-secret-not-attached' },
+  // --- the registry the pod pulls from ------------------------------------------------------
+  { id: 'robot-mangled', symptoms: ['auth.credentials-invalid', 'auth.credentials-missing', 'auth.insufficient-scope'], prior: 'auth.robot-name-mangled', scope: 'registry-host', root: 'auth.robot-name-mangled' },
+  { id: 'robot-disabled', symptoms: ['auth.credentials-invalid'], prior: 'auth.robot-disabled', scope: 'registry-host', root: 'auth.robot-disabled' },
+  { id: 'robot-expired', symptoms: ['auth.credentials-invalid'], prior: 'auth.robot-expired', scope: 'registry-host', root: 'auth.robot-expired' },
+  { id: 'chain-incomplete', symptoms: ['tls.untrusted-ca'], prior: 'tls.chain-incomplete', scope: 'registry-host', root: 'tls.chain-incomplete' },
+  { id: 'external-url', symptoms: ['auth.token-realm-unreachable', 'net.connection-refused', 'net.connection-timeout', 'dns.nxdomain'], prior: 'harbor.external-url-mismatch', scope: 'registry-host', root: 'harbor.external-url-mismatch' },
+];
+
+/** Where an earlier finding applies, read from its params (preferred) or its subject. */
+export interface PriorFacts {
+  cause: CauseId;
+  node?: string;
+  host?: string;
+  namespace?: string;
+  secret?: string;
+  subject: string;
+  check?: string;
+}
+
+/** What the correlation needs to know about one pod. */
+export interface PodScope {
+  namespace: string;
+  node?: string;
+  /** registry host[:port] of every failing image (lower-case). */
+  hosts: string[];
+  /** Effective pull secrets: the pod's own plus its service account's. */
+  secrets: string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Normalises a registry host for comparison: lower-case, `:443` dropped, docker.io aliases folded. */
+export function normalizeHost(h: string): string {
+  let x = h.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  if (x.endsWith(':443')) x = x.slice(0, -4);
+  if (x === 'index.docker.io' || x === 'registry-1.docker.io' || x === 'registry.hub.docker.com') x = 'docker.io';
+  return x;
+}
+
+/** Extracts the scope of a finding: params.node/host/namespace/secret, else `node/NAME`, `ns/name` subjects. */
+export function priorFacts(f: Finding): PriorFacts {
+  const p = f.params;
+  const out: PriorFacts = { cause: f.cause, subject: f.subject, ...(f.check ? { check: f.check } : {}) };
+  const node = str(p.node) ?? /^node\/([^\s/]+)/.exec(f.subject)?.[1];
+  if (node) out.node = node;
+  const host = str(p.host) ?? str(p.registry);
+  if (host) out.host = normalizeHost(host);
+  const ns = str(p.namespace);
+  if (ns) out.namespace = ns;
+  const secret = str(p.secret);
+  if (secret) out.secret = secret;
+  if (!out.namespace && secret) {
+    const m = /^([a-z0-9-]+)\/secret\//.exec(f.subject);
+    if (m?.[1]) out.namespace = m[1];
+  }
+  return out;
+}
+
+export function scopeMatches(scope: CorrelationScope, pod: PodScope, prior: PriorFacts): boolean {
+  switch (scope) {
+    case 'node':
+      return prior.node !== undefined && prior.node === pod.node;
+    case 'namespace-secret':
+      return prior.namespace === pod.namespace && prior.secret !== undefined && pod.secrets.includes(prior.secret);
+    case 'namespace':
+      return prior.namespace === pod.namespace && (prior.host === undefined || pod.hosts.includes(prior.host));
+    case 'registry-host':
+      return prior.host === undefined || pod.hosts.includes(prior.host);
+  }
+}
+
+export interface Correlation {
+  root: CauseId;
+  rule?: CorrelationRule;
+  prior?: PriorFacts;
+}
+
+/** Picks the root cause for one pod's symptom given the earlier findings (first matching rule). */
+export function correlate(symptom: CauseId, pod: PodScope, priors: readonly PriorFacts[], rules: readonly CorrelationRule[] = CORRELATION_RULES): Correlation {
+  for (const rule of rules) {
+    if (!rule.symptoms.includes(symptom)) continue;
+    const prior = priors.find((p) => p.cause === rule.prior && scopeMatches(rule.scope, pod, p));
+    if (prior) return { root: rule.root, rule, prior };
+  }
+  return { root: symptom };
+}

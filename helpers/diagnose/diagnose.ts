@@ -1,0 +1,372 @@
+import { classifyPullError, type Classification, type Confidence } from '../classifier/pull-error-classifier.ts';
+import { UsageError } from '../errors.ts';
+import type { CauseId } from '../findings/cause-ids.ts';
+import type { Finding, Remediation } from '../findings/finding.ts';
+import { finding } from '../findings/make-finding.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
+import { matchesSelector, normalizeEvent, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
+import { redactor } from '../redact.ts';
+import { parseReference } from '../registry/reference.ts';
+import { correlate, normalizeHost, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
+
+/**
+ * The `hybrid-doctor diagnose` engine: every pod with a container waiting on an image pull
+ * (ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull, ...) or a sandbox that
+ * cannot start because the pause image does not pull; ONE root cause per pod, grouped.
+ *
+ * Cost model (10,000 pods / 50,000 events in < 5 s): one paginated list of nodes, one of pods
+ * (phase not Succeeded/Failed), and, only when some pod fails, one paginated list of pod events
+ * streamed page by page, keeping only events of failing pods (indexed by involvedObject uid).
+ * Classification is memoised per distinct text (thousands of pods share a handful of messages).
+ */
+
+export const PULL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'ImageInspectError', 'RegistryUnavailable', 'SignatureValidationFailed']);
+/** Event reasons that carry pull errors (kubelet, CRI-O); everything else is skipped while paging. */
+const EVENT_REASONS = new Set(['Failed', 'BackOff', 'FailedCreatePodSandBox', 'FailedToRetrieveImagePullSecret', 'ErrImageNeverPull', 'InspectFailed', 'FailedPullImage', 'PullImageError']);
+const BACKOFF_ONLY = /^Back-off pulling image "[^"]*"\.?$/;
+const ERROR_ONLY = /^Error: (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError)$/;
+const DEFAULT_HYBRID_SELECTOR = 'eks.amazonaws.com/compute-type=hybrid';
+const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+
+export type NodeType = 'hybrid' | 'cloud' | 'unknown';
+
+export interface DiagnoseOptions {
+  kube: KubeClient;
+  /** Namespace of `pod`, or the one namespace to scan (default `default` when neither flag). */
+  namespace?: string;
+  pod?: string;
+  allNamespaces?: boolean;
+  /** Findings of the registry / node / pull-secret checks run before (correlation input). */
+  priorFindings?: Finding[] | (() => Finding[]);
+  signal?: AbortSignal;
+  /** Label selector that marks hybrid nodes (target.kubernetes.hybridSelector). */
+  hybridSelector?: string;
+  /** Events kept per pod in evidence (most recent first). */
+  maxEvents?: number;
+  /** Upper bound on pods listed (memory guard); the report says when it cut. */
+  maxPods?: number;
+  /** Correlation table override (tests). */
+  rules?: readonly CorrelationRule[];
+}
+
+export interface DiagnosedContainer {
+  name: string;
+  init: boolean;
+  image: string;
+  reason: string;
+  message: string;
+}
+
+export interface DiagnosedPod {
+  namespace: string;
+  pod: string;
+  node?: string;
+  nodeType: NodeType;
+  containers: DiagnosedContainer[];
+  /** The root cause: one per pod. */
+  cause: CauseId;
+  confidence: Confidence;
+  /** What the pull error itself says (classifier), before correlation. */
+  symptom: CauseId;
+  /** Classifier rule id, and the correlation rule when another finding decided the root cause. */
+  rule: string;
+  correlation?: { rule: string; prior: CauseId; subject: string; check?: string };
+  evidence: { message: string; source: string; events: { reason: string; message: string; count: number; last?: string }[] };
+  remediation: Remediation;
+}
+
+export interface DiagnoseGroup {
+  cause: CauseId;
+  count: number;
+  pods: string[];
+  nodes: string[];
+  nodeTypes: NodeType[];
+  namespaces: string[];
+}
+
+export interface DiagnoseReport {
+  scope: { namespace?: string; pod?: string; allNamespaces: boolean };
+  pods: DiagnosedPod[];
+  /** Pods per root cause, largest first: "which pods share a cause". */
+  groups: DiagnoseGroup[];
+  /** cause → count, per node / node type / namespace. */
+  byNode: Record<string, Partial<Record<CauseId, number>>>;
+  byNodeType: Record<NodeType, Partial<Record<CauseId, number>>>;
+  byNamespace: Record<string, Partial<Record<CauseId, number>>>;
+  /** One finding per (root cause, namespace), for the report and the exit code. */
+  findings: Finding[];
+  stats: { podsScanned: number; eventsScanned: number; eventsKept: number; ms: number; truncated: boolean; eventsUnavailable?: string };
+}
+
+interface Candidate {
+  text: string;
+  source: string;
+  c: Classification;
+  /** Later is better on ties (waiting message counts as "now"). */
+  at: number;
+}
+
+/** Effective pull-secret names for a pod (the ServiceAccount admission copies the SA's into the pod). */
+function podSecrets(pod: Pod): string[] {
+  return (pod.spec?.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
+}
+
+function hostOf(image: string): string | undefined {
+  const r = parseReference(image);
+  return r.ok ? normalizeHost(r.ref.domain) : undefined;
+}
+
+function failingContainers(pod: Pod): DiagnosedContainer[] {
+  const out: DiagnosedContainer[] = [];
+  const specImage = new Map<string, string>();
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) specImage.set(c.name, c.image ?? '');
+  const add = (list: ContainerStatus[] | undefined, init: boolean) => {
+    for (const s of list ?? []) {
+      const w = s.state?.waiting;
+      if (w?.reason && PULL_WAITING_REASONS.has(w.reason)) {
+        out.push({ name: s.name, init, image: specImage.get(s.name) || s.image || '', reason: w.reason, message: w.message ?? '' });
+      }
+    }
+  };
+  add(pod.status?.initContainerStatuses, true);
+  add(pod.status?.containerStatuses, false);
+  add(pod.status?.ephemeralContainerStatuses, false);
+  return out;
+}
+
+/** `Unable to retrieve some image pull secrets (a, b); attempting to pull the image may not succeed.` */
+function missingSecretsFrom(message: string): string[] {
+  const m = /image pull secrets? \(([^)]*)\)/i.exec(message);
+  return m?.[1] ? m[1].split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+/** Runs the diagnosis. Access problems (unreachable API, 401, 403 on pods) are UsageErrors. */
+export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
+  const started = performance.now();
+  const { kube, signal } = opts;
+  const all = opts.allNamespaces === true;
+  if (all && opts.pod) throw new UsageError('give either a POD or --all-namespaces, not both');
+  const namespace = all ? undefined : (opts.namespace ?? 'default');
+  const selector = opts.hybridSelector ?? DEFAULT_HYBRID_SELECTOR;
+  const maxEvents = opts.maxEvents ?? 5;
+  const priorsRaw = typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
+  const priors: PriorFacts[] = priorsRaw.map(priorFacts);
+
+  const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isAccessProblem(err)) throw kubeUsageError(err, kube.server, kube.context);
+      if (err instanceof KubeApiError && err.kind === 'not-found' && opts.pod) throw new UsageError(`pod ${namespace}/${opts.pod} not found`, { cause: err });
+      throw err;
+    }
+  };
+
+  // Nodes: for node type (hybrid / cloud). A 403 here only degrades the node type to unknown.
+  const nodeType = new Map<string, NodeType>();
+  try {
+    await kube.listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.kind === 'forbidden')) await wrap(() => Promise.reject(err));
+  }
+
+  // Pods.
+  const failing: { pod: Pod; containers: DiagnosedContainer[] }[] = [];
+  const pending: Pod[] = [];
+  let podsScanned = 0;
+  let truncated = false;
+  const consider = (p: Pod) => {
+    podsScanned++;
+    const containers = failingContainers(p);
+    if (containers.length) failing.push({ pod: p, containers });
+    else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(p);
+  };
+  if (opts.pod) {
+    const p = await wrap(() => kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod!)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
+    consider(p);
+  } else {
+    const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
+    const r = await wrap(() => kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) }));
+    truncated = r.truncated;
+  }
+
+  // Events, only when something may be failing; kept only for failing / pending pods.
+  const wanted = new Map<string, PodEvent[]>();
+  for (const f of failing) if (f.pod.metadata.uid) wanted.set(f.pod.metadata.uid, []);
+  for (const p of pending) wanted.set(p.metadata.uid!, []);
+  let eventsScanned = 0;
+  let eventsKept = 0;
+  let eventsUnavailable: string | undefined;
+  if (wanted.size > 0) {
+    const path = all ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/events`;
+    const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod}` : 'involvedObject.kind=Pod';
+    try {
+      const r = await kube.listEach<CoreEvent>(
+        path,
+        (e) => {
+          eventsScanned++;
+          if (!e.reason || !EVENT_REASONS.has(e.reason)) return;
+          const uid = e.involvedObject?.uid;
+          const list = uid ? wanted.get(uid) : undefined;
+          if (!list) return;
+          list.push(normalizeEvent(e));
+          eventsKept++;
+        },
+        { fieldSelector, what: 'list pod events', ...(signal ? { signal } : {}) },
+      );
+      if (r.truncated) truncated = true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.kind === 'forbidden') eventsUnavailable = 'forbidden';
+      else await wrap(() => Promise.reject(err));
+    }
+  }
+
+  const classifyMemo = new Map<string, Classification>();
+  const classify = (text: string): Classification => {
+    let c = classifyMemo.get(text);
+    if (!c) {
+      c = classifyPullError(text);
+      classifyMemo.set(text, c);
+    }
+    return c;
+  };
+  const redactMemo = new Map<string, string>();
+  const red = (text: string): string => {
+    let r = redactMemo.get(text);
+    if (r === undefined) {
+      r = redactor.text(text.length > 4000 ? `${text.slice(0, 4000)}…` : text);
+      redactMemo.set(text, r);
+    }
+    return r;
+  };
+
+  const diagnosed: DiagnosedPod[] = [];
+  /** Classifier params of each pod's symptom (for its group finding's catalog template). */
+  const paramsOf = new Map<DiagnosedPod, Record<string, string | undefined>>();
+  const analyse = (pod: Pod, containers: DiagnosedContainer[], sandboxOnly: boolean) => {
+    const ns = pod.metadata.namespace ?? namespace ?? 'default';
+    const events = (pod.metadata.uid ? wanted.get(pod.metadata.uid) : undefined) ?? [];
+    events.sort((a, b) => b.last - a.last);
+    const secrets = podSecrets(pod);
+    const podPriors: PriorFacts[] = [];
+    const cands: Candidate[] = [];
+    for (const e of events) {
+      if (e.reason === 'FailedToRetrieveImagePullSecret') {
+        for (const s of missingSecretsFrom(e.message)) podPriors.push({ cause: 'auth.pull-secret-missing', namespace: ns, secret: s, subject: `${ns}/secret/${s}`, check: 'event/FailedToRetrieveImagePullSecret' });
+        continue;
+      }
+      if (!e.message || BACKOFF_ONLY.test(e.message) || ERROR_ONLY.test(e.message)) continue;
+      if (sandboxOnly && e.reason !== 'FailedCreatePodSandBox') continue;
+      cands.push({ text: e.message, source: `event/${e.reason}`, c: classify(e.message), at: e.last });
+    }
+    if (!sandboxOnly) {
+      for (const c of containers) {
+        if (!c.message || BACKOFF_ONLY.test(c.message)) continue;
+        cands.push({ text: c.message, source: `${c.init ? 'initContainer' : 'container'}/${c.name}/${c.reason}`, c: classify(c.message), at: Number.MAX_SAFE_INTEGER });
+      }
+    }
+    if (sandboxOnly) {
+      const best = cands.find((x) => x.c.cause === 'node.sandbox-image-unpullable');
+      if (!best) return;
+      cands.length = 0;
+      cands.push(best);
+    }
+    // Best candidate: specific over image.unknown, then confidence, then most recent.
+    cands.sort((a, b) => Number(b.c.cause !== 'image.unknown') - Number(a.c.cause !== 'image.unknown') || RANK[b.c.confidence] - RANK[a.c.confidence] || b.at - a.at);
+    const best = cands[0];
+    const fallbackReason = containers[0]?.reason;
+    const symptomC: Classification = best?.c ?? (fallbackReason === 'InvalidImageName' ? classify('InvalidImageName') : fallbackReason === 'ErrImageNeverPull' ? classify('ErrImageNeverPull') : { cause: 'image.unknown', confidence: 'low', rule: 'no-message', params: {} });
+    const hosts = [...new Set([...containers.map((c) => hostOf(c.image)), symptomC.params.host ? normalizeHost(symptomC.params.host) : undefined].filter((h): h is string => !!h))];
+    const node = pod.spec?.nodeName;
+    const corr = correlate(symptomC.cause, { namespace: ns, ...(node ? { node } : {}), hosts, secrets }, [...podPriors, ...priors], opts.rules);
+    const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: new Date(e.last).toISOString() } : {}) }));
+    diagnosed.push({
+      namespace: ns,
+      pod: pod.metadata.name,
+      ...(node ? { node } : {}),
+      nodeType: node ? (nodeType.get(node) ?? 'unknown') : 'unknown',
+      containers: containers.map((c) => ({ ...c, message: red(c.message) })),
+      cause: corr.root,
+      confidence: corr.rule ? 'high' : symptomC.confidence,
+      symptom: symptomC.cause,
+      rule: symptomC.rule,
+      ...(corr.rule && corr.prior ? { correlation: { rule: corr.rule.id, prior: corr.prior.cause, subject: corr.prior.subject, ...(corr.prior.check ? { check: corr.prior.check } : {}) } } : {}),
+      evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence },
+      remediation: { summary: '', steps: [], docs: [] },
+    });
+    paramsOf.set(diagnosed[diagnosed.length - 1]!, { ...symptomC.params, ...(corr.prior?.secret ? { secret: corr.prior.secret } : {}) });
+  };
+  for (const f of failing) analyse(f.pod, f.containers, false);
+  for (const p of pending) analyse(p, [], true);
+  diagnosed.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
+
+  // Groups and per-(cause, namespace) findings; each pod's remediation is its group's.
+  const groups = new Map<CauseId, DiagnoseGroup>();
+  const byNode: DiagnoseReport['byNode'] = {};
+  const byNodeType: DiagnoseReport['byNodeType'] = { hybrid: {}, cloud: {}, unknown: {} };
+  const byNamespace: DiagnoseReport['byNamespace'] = {};
+  const inc = (m: Partial<Record<CauseId, number>>, c: CauseId) => {
+    m[c] = (m[c] ?? 0) + 1;
+  };
+  const perNs = new Map<string, DiagnosedPod[]>();
+  for (const d of diagnosed) {
+    let g = groups.get(d.cause);
+    if (!g) groups.set(d.cause, (g = { cause: d.cause, count: 0, pods: [], nodes: [], nodeTypes: [], namespaces: [] }));
+    g.count++;
+    g.pods.push(`${d.namespace}/${d.pod}`);
+    if (d.node && !g.nodes.includes(d.node)) g.nodes.push(d.node);
+    if (!g.nodeTypes.includes(d.nodeType)) g.nodeTypes.push(d.nodeType);
+    if (!g.namespaces.includes(d.namespace)) g.namespaces.push(d.namespace);
+    inc((byNode[d.node ?? '(unscheduled)'] ??= {}), d.cause);
+    inc(byNodeType[d.nodeType], d.cause);
+    inc((byNamespace[d.namespace] ??= {}), d.cause);
+    const key = `${d.cause}\u0000${d.namespace}`;
+    let l = perNs.get(key);
+    if (!l) perNs.set(key, (l = []));
+    l.push(d);
+  }
+  const findings: Finding[] = [];
+  for (const list of perNs.values()) {
+    const first = list[0]!;
+    const p = paramsOf.get(first) ?? {};
+    const image = first.containers[0]?.image ?? p.image;
+    const f = finding(first.cause, {
+      subject: list.length === 1 ? `${first.namespace}/${first.pod}` : `${first.namespace}/${first.pod} (+${list.length - 1} more)`,
+      params: {
+        namespace: first.namespace,
+        pod: first.pod,
+        count: list.length,
+        ...(first.node ? { node: first.node } : {}),
+        ...(image ? { image } : {}),
+        ...(p.host ? { host: p.host } : image && hostOf(image) ? { host: hostOf(image) } : {}),
+        ...(p.reference ? { reference: p.reference } : {}),
+        ...(p.status ? { status: p.status } : {}),
+        ...(p.secret ? { secret: p.secret } : {}),
+        ...(p.detail ? { detail: redactor.text(p.detail).slice(0, 500) } : {}),
+      },
+      evidence: {
+        pods: list.slice(0, 50).map((d) => `${d.namespace}/${d.pod}`),
+        nodes: [...new Set(list.map((d) => d.node).filter(Boolean))].slice(0, 50),
+        symptom: first.symptom,
+        rule: first.rule,
+        ...(first.correlation ? { correlation: first.correlation } : {}),
+        message: first.evidence.message,
+        events: first.evidence.events,
+      },
+    });
+    findings.push(f);
+    for (const d of list) d.remediation = f.remediation;
+  }
+
+  return {
+    scope: { ...(namespace ? { namespace } : {}), ...(opts.pod ? { pod: opts.pod } : {}), allNamespaces: all },
+    pods: diagnosed,
+    groups: [...groups.values()].sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause)),
+    byNode,
+    byNodeType,
+    byNamespace,
+    findings,
+    stats: { podsScanned, eventsScanned, eventsKept, ms: Math.round(performance.now() - started), truncated, ...(eventsUnavailable ? { eventsUnavailable } : {}) },
+  };
+}

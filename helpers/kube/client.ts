@@ -1,0 +1,246 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  EventsV1Api,
+  HttpMethod,
+  KubeConfig,
+  RequestContext,
+  type ConfigurationOptions,
+  Observable,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+import { UsageError } from '../errors.ts';
+import type { Target } from '../target/load.ts';
+import { KubeApiError, toKubeError } from './errors.ts';
+
+/** Default per-request timeout; list pages of 500 objects come back well within it. */
+export const DEFAULT_REQUEST_MS = 10_000;
+/** Page size for list calls (the API server's default max is unbounded; 500 is kubectl's chunk size). */
+export const DEFAULT_PAGE = 500;
+
+export interface KubeClientOptions {
+  /** Per-request timeout (ms). */
+  requestMs?: number;
+  /** The run's signal: aborting it aborts every in-flight request. */
+  signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  fieldSelector?: string;
+  labelSelector?: string;
+  /** Page size (default 500). */
+  limit?: number;
+  /** Stop after this many items (bounded memory on huge clusters; reported as truncated). */
+  maxItems?: number;
+  what?: string;
+  signal?: AbortSignal;
+}
+
+/** A list response as the API server sends it (raw JSON, no client-side deserialization). */
+export interface RawList<T> {
+  items: T[];
+  metadata?: { continue?: string; resourceVersion?: string; remainingItemCount?: number };
+}
+
+/**
+ * One Kubernetes API connection for a run: the kubeconfig context, typed @kubernetes/client-node
+ * APIs for writes and single reads, and a raw JSON path for big paginated lists.
+ *
+ * Why a raw path: the generated client deserialises every object through its ObjectSerializer
+ * (10,000 pods + 50,000 events cost seconds and double the memory) and builds a fresh undici
+ * Agent (a new TLS handshake) per request. The raw path reuses the kubeconfig's authentication
+ * (`applySecurityAuthentication`, so exec/OIDC/client-cert auth keep working) with one
+ * dispatcher, and hands back the wire JSON.
+ */
+export class KubeClient {
+  readonly kc: KubeConfig;
+  readonly context: string;
+  readonly server: string;
+  readonly requestMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly core: CoreV1Api;
+  readonly eventsV1: EventsV1Api;
+  readonly apps: AppsV1Api;
+  #auth: { headers: Record<string, string>; dispatcher: Dispatcher | undefined; at: number } | undefined;
+
+  constructor(kc: KubeConfig, opts: KubeClientOptions = {}) {
+    this.kc = kc;
+    this.context = kc.getCurrentContext();
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new UsageError(`kubeconfig context "${this.context}" names no cluster`);
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.requestMs = opts.requestMs ?? DEFAULT_REQUEST_MS;
+    this.signal = opts.signal;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.eventsV1 = kc.makeApiClient(EventsV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+  }
+
+  /** A signal that fires on the run's abort or after the request timeout. */
+  requestSignal(ms = this.requestMs, extra?: AbortSignal): AbortSignal {
+    const signals = [AbortSignal.timeout(ms), this.signal, extra].filter((x): x is AbortSignal => x !== undefined);
+    return signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  }
+
+  /** Per-call options for the typed APIs: attaches the timeout/abort signal to the request. */
+  opts(ms = this.requestMs): ConfigurationOptions {
+    const signal = this.requestSignal(ms);
+    const mw: ObservableMiddleware = {
+      pre: (ctx: RequestContext) => {
+        ctx.setSignal(signal);
+        return new Observable(Promise.resolve(ctx));
+      },
+      post: (res) => new Observable(Promise.resolve(res)),
+    };
+    return { middleware: [mw], middlewareMergeStrategy: 'append' };
+  }
+
+  /**
+   * Runs one typed API call with a timeout and maps failures to KubeApiError:
+   * `await kube.call('read node n1', (o) => kube.core.readNode({ name: 'n1' }, o))`.
+   */
+  async call<T>(what: string, fn: (opts: ConfigurationOptions) => Promise<T>, ms?: number): Promise<T> {
+    try {
+      return await fn(this.opts(ms));
+    } catch (err) {
+      throw toKubeError(err, what);
+    }
+  }
+
+  async #authFor(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+    // Re-derived every minute so exec/OIDC tokens refresh; the dispatcher (TLS settings) is kept.
+    if (this.#auth && Date.now() - this.#auth.at < 60_000) return this.#auth;
+    const ctx = new RequestContext(this.server, HttpMethod.GET);
+    await this.kc.applySecurityAuthentication(ctx);
+    const dispatcher = this.#auth?.dispatcher ?? (ctx.getDispatcher() as Dispatcher | undefined);
+    this.#auth = { headers: ctx.getHeaders(), dispatcher, at: Date.now() };
+    return this.#auth;
+  }
+
+  /**
+   * One raw JSON request (`path` like `/api/v1/pods`). Non-2xx answers become KubeApiError with
+   * the API server's Status message; transport failures and timeouts likewise.
+   */
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: { query?: Record<string, string | number | undefined>; body?: unknown; what?: string; ms?: number; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+    const what = opts.what ?? `${method} ${path}`;
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    try {
+      const auth = await this.#authFor();
+      const headers: Record<string, string> = { ...auth.headers, accept: 'application/json' };
+      if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+      const res = await fetch(url, {
+        method,
+        headers,
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+        signal: this.requestSignal(opts.ms, opts.signal),
+        ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
+      });
+      const text = await res.text();
+      if (res.status < 200 || res.status > 299) {
+        let message = text.slice(0, 300);
+        try {
+          const m = (JSON.parse(text) as { message?: unknown }).message;
+          if (typeof m === 'string') message = m;
+        } catch {
+          /* not a Status object: keep the text head */
+        }
+        throw new KubeApiError(what, statusKind(res.status), message || `HTTP ${res.status}`, res.status);
+      }
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (err) {
+      throw toKubeError(err, what);
+    }
+  }
+
+  /**
+   * Streams a list page by page (`limit` + `continue`), each page under its own timeout, so a
+   * caller can keep only what it needs (diagnose keeps the events of failing pods only).
+   * Returns how many items were seen and whether `maxItems` cut the list short.
+   */
+  async listEach<T>(path: string, onItem: (item: T) => void, opts: ListOptions = {}): Promise<{ seen: number; truncated: boolean }> {
+    let cont: string | undefined;
+    let seen = 0;
+    const limit = opts.limit ?? DEFAULT_PAGE;
+    const max = opts.maxItems ?? Number.POSITIVE_INFINITY;
+    for (let page = 0; page < 1_000_000; page++) {
+      opts.signal?.throwIfAborted();
+      const res = await this.request<RawList<T>>('GET', path, {
+        query: { limit, continue: cont, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
+        what: opts.what ?? `list ${path}`,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      for (const it of res.items ?? []) {
+        seen++;
+        onItem(it);
+      }
+      cont = res.metadata?.continue || undefined;
+      if (!cont) return { seen, truncated: false };
+      if (seen >= max) return { seen, truncated: true };
+    }
+    return { seen, truncated: true };
+  }
+
+  /** Every item of a list (paginated; see listEach). */
+  async listAll<T>(path: string, opts: ListOptions = {}): Promise<{ items: T[]; truncated: boolean }> {
+    const items: T[] = [];
+    const r = await this.listEach<T>(path, (it) => items.push(it), opts);
+    return { items, truncated: r.truncated };
+  }
+
+  /** Closes the shared dispatcher (keep-alive sockets); the client is unusable afterwards. */
+  async close(): Promise<void> {
+    const d = this.#auth?.dispatcher as { close?: () => Promise<void> } | undefined;
+    this.#auth = undefined;
+    await d?.close?.().catch(() => undefined);
+  }
+}
+
+function statusKind(status: number): KubeApiError['kind'] {
+  return status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not-found' : status === 409 ? 'conflict' : status === 410 ? 'gone' : status === 400 || status === 422 ? 'invalid' : status >= 500 ? 'server' : 'other';
+}
+
+/**
+ * Loads the kubeconfig the target names (path relative to the target file; else $KUBECONFIG /
+ * ~/.kube/config) and selects its context. A missing file or unknown context is a UsageError
+ * that lists what exists; nothing is contacted here.
+ */
+export function loadKubeConfig(target: Pick<Target, 'kubernetes' | 'baseDir'>): KubeConfig {
+  const k = target.kubernetes;
+  const kc = new KubeConfig();
+  if (k?.kubeconfig) {
+    const file = resolve(target.baseDir, k.kubeconfig);
+    if (!existsSync(file)) throw new UsageError(`kubernetes.kubeconfig: file ${file} does not exist`);
+    try {
+      kc.loadFromFile(file);
+    } catch (err) {
+      throw new UsageError(`kubernetes.kubeconfig: ${file} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+  } else {
+    try {
+      kc.loadFromDefault();
+    } catch (err) {
+      throw new UsageError(`no usable kubeconfig ($KUBECONFIG or ~/.kube/config): ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+  }
+  const names = kc.getContexts().map((c) => c.name);
+  if (k?.context) {
+    if (!names.includes(k.context)) {
+      throw new UsageError(`kubernetes.context: context "${k.context}" is not in the kubeconfig`, { hint: names.length ? `available contexts: ${names.join(', ')}` : 'the kubeconfig has no contexts' });
+    }
+    kc.setCurrentContext(k.context);
+  }
+  if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
+    throw new UsageError('the kubeconfig has no current context', { hint: names.length ? `set kubernetes.context to one of: ${names.join(', ')}` : 'the kubeconfig has no contexts' });
+  }
+  if (!kc.getCurrentCluster()) throw new UsageError(`kubeconfig context "${kc.getCurrentContext()}" names a cluster that is not defined`);
+  return kc;
+}
+
+/** A KubeClient for the target's cluster, bounded by the target's request timeout. */
+export function kubeForTarget(target: Target, signal?: AbortSignal): KubeClient {
+  return new KubeClient(loadKubeConfig(target), { requestMs: Math.max(target.timeouts.requestMs, 5_000), ...(signal ? { signal } : {}) });
+}
