@@ -23,6 +23,7 @@ export const AUTH_PARAMS: AreaParams<'auth'> = {
   'auth.pull-secret-registry-mismatch': ['namespace', 'secret', 'host', 'expected'],
   'auth.pull-secret-not-attached': ['namespace', 'pod', 'secret'],
   'auth.token-realm-unreachable': ['host', 'url', 'detail'],
+  'auth.pull-secret-copied-everywhere': ['namespace', 'secret', 'detail'],
 };
 
 const curlToken =
@@ -210,6 +211,22 @@ export const auth: AreaCatalog<'auth'> = {
       ],
       docs: [DOCS.harborYml, DOCS.harborHttps],
       guideStep: GUIDE.harborYml,
+    },
+  },
+  'auth.pull-secret-copied-everywhere': {
+    title: 'Pull secret copied where nothing needs it',
+    message: 'Secret {namespace}/{secret} looks like a leftover of the copy-to-all-namespaces loop ({detail})',
+    explanation:
+      'The guide\'s Step 11 loop copies the registry credentials into every namespace, including kube-system, kube-public and kube-node-lease, and its `sed "s/namespace: default/..."` leaves the original namespace inside the last-applied-configuration annotation. Every copy is one more place the robot secret can leak from, and copies go stale when the secret is rotated.',
+    remediation: {
+      summary: 'Keep the secret only in namespaces whose pods pull from the registry; delete the other copies.',
+      steps: [
+        '`kubectl -n {namespace} get pods -o jsonpath=\'{.items[*].spec.imagePullSecrets}\'` to confirm nothing there uses {secret}.',
+        '`kubectl -n {namespace} delete secret {secret}`.',
+        'Distribute the secret only to application namespaces (or use a controller that syncs it), and re-create copies after rotating the robot secret.',
+      ],
+      docs: [DOCS.k8sDockerConfigSecret, DOCS.k8sServiceAccountPullSecret],
+      guideStep: GUIDE.pullSecret,
     },
   },
 };

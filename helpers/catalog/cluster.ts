@@ -11,6 +11,8 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
   'cluster.coredns-one-side': ['node', 'detail'],
   'cluster.webhook-unreachable': ['name', 'url', 'detail'],
   'cluster.node-not-ready': ['node', 'status', 'detail'],
+  'cluster.api-unreachable': ['url', 'name', 'detail'],
+  'cluster.api-access-denied': ['url', 'name', 'status', 'detail'],
 };
 
 export const cluster: AreaCatalog<'cluster'> = {
@@ -43,6 +45,28 @@ export const cluster: AreaCatalog<'cluster'> = {
       summary: 'Read the node conditions and kubelet/containerd logs, then fix the failing component.',
       steps: ['`kubectl describe node {node}` (Conditions, events).', 'On the node: `journalctl -u kubelet -u containerd --since "30 min ago"` and `sudo nodeadm debug -c file://nodeconfig.yaml`.'],
       docs: [DOCS.k8sNodes, DOCS.eksHybridTroubleshooting],
+      guideStep: GUIDE.troubleshooting,
+    },
+  },
+  'cluster.api-unreachable': {
+    title: 'Kubernetes API unreachable',
+    message: 'The Kubernetes API {url} (context {name}) does not answer ({detail})',
+    explanation: 'Cluster-side checks read nodes, pods, events and secrets through the API server of the kubeconfig context in the target. When it cannot be reached, none of them can say anything about the cluster.',
+    remediation: {
+      summary: 'Point the target at a reachable API server (kubernetes.kubeconfig / kubernetes.context).',
+      steps: ['`kubectl --context {name} get --raw /readyz` from the same host.', 'Check the endpoint access mode (public/private) and that this host can route to {url}.'],
+      docs: [DOCS.k8sNodes],
+      guideStep: GUIDE.troubleshooting,
+    },
+  },
+  'cluster.api-access-denied': {
+    title: 'Kubernetes API denies access',
+    message: 'The Kubernetes API {url} (context {name}) answered {status} ({detail})',
+    explanation: '401 means the kubeconfig credentials were rejected (expired token, wrong user); 403 means the identity is known but RBAC does not allow a read the checks need (get/list on nodes, pods, events, secrets, serviceaccounts, configmaps).',
+    remediation: {
+      summary: 'Refresh the kubeconfig credentials or grant read access to the identity hybrid-doctor uses.',
+      steps: ['`kubectl --context {name} auth whoami` and `kubectl auth can-i list pods -A`.', 'For EKS, `aws eks update-kubeconfig` and an access entry with a read-only policy.'],
+      docs: [DOCS.k8sNodes],
       guideStep: GUIDE.troubleshooting,
     },
   },

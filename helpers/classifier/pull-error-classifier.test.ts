@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isCauseId } from '../findings/cause-ids.ts';
+import { classifyPullError, explainText } from './pull-error-classifier.ts';
+
+interface Vector { text: string; expect: string[]; runtime?: string; source: string; params?: Record<string, string>; note?: string }
+
+const sharedPath = fileURLToPath(new URL('../../../shared/vectors/pull-error-messages.json', import.meta.url));
+const extraPath = fileURLToPath(new URL('./vectors/extra-pull-errors.json', import.meta.url));
+const load = (p: string): Vector[] => JSON.parse(readFileSync(p, 'utf8')) as Vector[];
+const shared = existsSync(sharedPath) ? load(sharedPath) : [];
+const extra = load(extraPath);
+const row = (v: Vector, i: number) => [i, v.expect[0] ?? '', v] as const;
+
+describe.each([
+  ['shared', shared],
+  ['extra', extra],
+] as const)('%s vectors', (_name, vectors) => {
+  it('exist and name known cause ids', () => {
+    expect(vectors.length).toBeGreaterThan(0);
+    for (const v of vectors) for (const id of v.expect) expect(isCauseId(id), id).toBe(true);
+  });
+
+  it.each(vectors.map(row))('#%i -> %s', (_i, _best, v) => {
+    const c = classifyPullError(v.text);
+    expect(v.expect, `rule ${c.rule} gave ${c.cause} for: ${v.text.slice(0, 300)}`).toContain(c.cause);
+    for (const [k, want] of Object.entries(v.params ?? {})) expect(c.params[k as keyof typeof c.params], k).toBe(want);
+  });
+});
+
+describe('extra vectors', () => {
+  it('are at least 60 and each says where the text comes from', () => {
+    expect(extra.length).toBeGreaterThanOrEqual(60);
+    for (const v of extra) expect(v.source.length).toBeGreaterThan(5);
+  });
+});
+
+describe('classifyPullError robustness', () => {
+  it('never throws on garbage and answers image.unknown (low) for noise', () => {
+    const random = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < random.length; i++) random[i] = (i * 2654435761) >>> 24;
+    const inputs = ['', '   \n\t', random.toString('latin1'), random.toString('utf8'), '🐳'.repeat(10_000), '\u0000\uFFFF\uD800', '"'.repeat(5000)];
+    for (const input of inputs) {
+      const c = classifyPullError(input);
+      expect(isCauseId(c.cause)).toBe(true);
+    }
+    expect(classifyPullError('').confidence).toBe('low');
+    expect(classifyPullError('').cause).toBe('image.unknown');
+    expect(() => classifyPullError(undefined as unknown as string)).not.toThrow();
+  });
+
+  it('stays fast on adversarial input (no catastrophic backtracking)', () => {
+    const pieces = [
+      'certificate is valid for ', 'lookup ', 'failed to fetch anonymous token ', 'Failed to pull image "', 'pulling from host ',
+      'has expired or is not yet valid: current time ', 'dial tcp ', 'https://', '/blobs/sha256:', 'not found', ': ', '[rpc error: code = X desc = , ',
+    ];
+    for (const p of pieces) {
+      const input = p.repeat(Math.ceil(200_000 / p.length)).slice(0, 200_000);
+      const t0 = performance.now();
+      classifyPullError(input);
+      expect(performance.now() - t0, p).toBeLessThan(200);
+    }
+  });
+
+  it('gives unknown texts confidence low and the raw text as detail', () => {
+    const c = classifyPullError('the flux capacitor is out of sync');
+    expect(c).toMatchObject({ cause: 'image.unknown', confidence: 'low', rule: 'unknown' });
+    expect(c.params.detail).toBe('the flux capacitor is out of sync');
+  });
+
+  it('strips kubelet wrappers from detail and extracts image, host, reference, status', () => {
+    const c = classifyPullError(
+      'Back-off pulling image "harbor.sandbox.test:8443/library/busybox:1.36": ErrImagePull: failed to pull and unpack image "harbor.sandbox.test:8443/library/busybox:1.36": failed to resolve reference "harbor.sandbox.test:8443/library/busybox:1.36": pulling from host harbor.sandbox.test:8443 failed with status code [manifests 1.36]: 401 Unauthorized',
+    );
+    expect(c.params).toMatchObject({ image: 'harbor.sandbox.test:8443/library/busybox:1.36', host: 'harbor.sandbox.test:8443', reference: '1.36', status: '401' });
+    expect(c.params.detail).toMatch(/^pulling from host/);
+  });
+});
+
+describe('explainText', () => {
+  it('returns the classification and a catalog-rendered finding', () => {
+    const e = explainText('Failed to pull image "harbor.sandbox.test/library/busybox:1.36": failed to do request: Head "https://harbor.sandbox.test/v2/library/busybox/manifests/1.36": x509: certificate signed by unknown authority');
+    expect(e.cause).toBe('tls.untrusted-ca');
+    expect(e.finding.cause).toBe('tls.untrusted-ca');
+    expect(e.finding.subject).toBe('harbor.sandbox.test/library/busybox:1.36');
+    expect(e.finding.message).toContain('harbor.sandbox.test');
+    expect(e.finding.message).not.toContain('?');
+    expect(e.finding.remediation.steps.length).toBeGreaterThan(0);
+    expect(e.finding.evidence).toHaveProperty('text');
+  });
+
+  it('uses "pasted message" as subject when nothing can be extracted', () => {
+    expect(explainText('something odd').finding.subject).toBe('pasted message');
+  });
+});
