@@ -16,6 +16,8 @@ const PATTERNS: [RegExp, string][] = [
   [/(\.dockerconfigjson["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]{8,}/g, `$1${REDACTED}`],
 ];
 
+const SECRET_KEY = /^(password|secret|auth|token|authorization|identitytoken|registrytoken|activationcode)$/i;
+
 export class Redactor {
   readonly #secrets = new Set<string>();
 
@@ -34,11 +36,22 @@ export class Redactor {
     return out;
   }
 
-  /** Deep-redacts any JSON-like value (strings redacted, keys that name secrets blanked). */
+  /**
+   * Deep-redacts any JSON-like value: every string leaf through `text()`, values of keys that
+   * name secrets blanked. Walks the structure (rather than redacting serialised JSON) so the
+   * patterns can never cut through an escaped quote.
+   */
   value<T>(value: T): T {
-    return JSON.parse(this.text(JSON.stringify(value ?? null)), (k, v) =>
-      typeof v === 'string' && /^(password|secret|auth|token|authorization|identitytoken)$/i.test(k) && v !== '' ? REDACTED : v,
-    ) as T;
+    const walk = (v: unknown, key?: string): unknown => {
+      if (typeof v === 'string') return key && SECRET_KEY.test(key) && v !== '' ? REDACTED : this.text(v);
+      if (Array.isArray(v)) return v.map((x) => walk(x));
+      if (v && typeof v === 'object') {
+        if (v instanceof Date) return v.toISOString();
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+      }
+      return v;
+    };
+    return walk(value) as T;
   }
 }
 
