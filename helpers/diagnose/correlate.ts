@@ -1,4 +1,5 @@
 import type { CauseId } from '../findings/cause-ids.ts';
+import { REDACTED } from '../redact.ts';
 import type { Finding } from '../findings/finding.ts';
 
 /**
@@ -100,12 +101,15 @@ export function priorFacts(f: Finding): PriorFacts {
   if (host) out.host = normalizeHost(host);
   const ns = str(p.namespace);
   if (ns) out.namespace = ns;
-  const secret = str(p.secret);
+  // A `secret` param is blanked by the redactor (its key names a secret), so producers also put
+  // the secret NAME in the subject `<namespace>/secret/<name>` or in evidence.secretName.
+  const subj = /^([a-z0-9.-]+)\/secret\/([a-z0-9.-]+)/.exec(f.subject);
+  const fromParam = str(p.secret);
+  const secret = str(f.evidence.secretName) ?? subj?.[2] ?? (fromParam !== REDACTED ? fromParam : undefined);
   if (secret) out.secret = secret;
-  if (!out.namespace && secret) {
-    const m = /^([a-z0-9-]+)\/secret\//.exec(f.subject);
-    if (m?.[1]) out.namespace = m[1];
-  }
+  if (!out.namespace && subj?.[1]) out.namespace = subj[1];
+  const evNs = str(f.evidence.namespace);
+  if (!out.namespace && evNs) out.namespace = evNs;
   return out;
 }
 
