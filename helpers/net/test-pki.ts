@@ -93,11 +93,11 @@ const EKU_NAMES: Record<string, string> = {
   any: '2.5.29.37.0',
 };
 
-async function generateKeys(spec: KeySpec | undefined, sha1: boolean): Promise<CryptoKeyPair> {
+async function generateKeys(spec: KeySpec | undefined): Promise<CryptoKeyPair> {
   const s = spec ?? { kind: 'rsa' };
   const alg =
     s.kind === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: s.bits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: sha1 ? 'SHA-1' : 'SHA-256' }
+      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: s.bits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
       : { name: 'ECDSA', namedCurve: s.curve ?? 'P-256' };
   return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
@@ -105,6 +105,15 @@ async function generateKeys(spec: KeySpec | undefined, sha1: boolean): Promise<C
 function signingAlgorithm(issuerKey: CryptoKey, sha1: boolean): Algorithm | EcdsaParams {
   const hash = sha1 ? 'SHA-1' : 'SHA-256';
   return issuerKey.algorithm.name === 'ECDSA' ? ({ name: 'ECDSA', hash } as EcdsaParams) : ({ name: 'RSASSA-PKCS1-v1_5', hash } as Algorithm);
+}
+
+/** RSA keys carry their hash in WebCrypto: re-import the issuer key bound to SHA-1 when asked. */
+async function keyForHash(key: CryptoKey, sha1: boolean): Promise<CryptoKey> {
+  if (key.algorithm.name !== 'RSASSA-PKCS1-v1_5') return key;
+  const want = sha1 ? 'SHA-1' : 'SHA-256';
+  if ((key.algorithm as RsaHashedKeyAlgorithm).hash.name === want) return key;
+  const der = await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey);
+  return (await webcrypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: want }, true, ['sign'])) as CryptoKey;
 }
 
 async function keyPem(keys: CryptoKeyPair): Promise<string> {
@@ -124,7 +133,7 @@ async function build(
   defaultCn: string,
 ): Promise<IssuedCert> {
   const isCa = role !== 'server';
-  const keys = await generateKeys(o.key, o.sha1 ?? false);
+  const keys = await generateKeys(o.key);
   const cn = o.commonName ?? (role === 'server' ? (o.dnsNames?.[0] ?? o.ipAddresses?.[0] ?? 'server') : defaultCn);
   const subject = subjectOf(cn, o.organization);
   const extensions: x509.Extension[] = [];
@@ -151,13 +160,14 @@ async function build(
   const notBefore = o.notBefore ?? daysFromNow(-1);
   const notAfter = o.notAfter ?? daysFromNow(role === 'server' ? 365 : 3650);
   const signer = issuer ?? { keys, subject };
+  const signingKey = await keyForHash(signer.keys.privateKey, o.sha1 ?? false);
   const cert = await x509.X509CertificateGenerator.create({
     subject,
     issuer: signer.subject,
     notBefore,
     notAfter,
     publicKey: keys.publicKey,
-    signingKey: signer.keys.privateKey,
+    signingKey,
     signingAlgorithm: signingAlgorithm(signer.keys.privateKey, o.sha1 ?? false),
     extensions,
   });

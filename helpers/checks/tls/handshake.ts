@@ -1,0 +1,58 @@
+import type { CauseId } from '../../findings/cause-ids.ts';
+import { finding } from '../../findings/make-finding.ts';
+import type { TlsProbeOutcome } from '../../net/tls-probe.ts';
+import type { Check } from '../check.ts';
+import { certEvidence, tlsApplies, tlsSession } from './session.ts';
+
+const OUTCOME_CAUSE: Record<Exclude<TlsProbeOutcome, 'ok' | 'name-not-resolved'>, CauseId> = {
+  'connection-refused': 'net.connection-refused',
+  'connection-timeout': 'net.connection-timeout',
+  'handshake-failed': 'net.tls-handshake-failed',
+  'plain-http': 'net.plain-http',
+};
+
+/**
+ * Can a TLS session be set up at all? Connect and handshake failures are findings here (the
+ * other tls checks then stay silent). An unresolvable host is the DNS suite's cause, reported
+ * here as dns.nxdomain / dns.servfail because it is the real reason nothing else was checked.
+ * Its evidence carries the served chain as PEM with subject/issuer/SANs/validity per certificate.
+ */
+export const tlsHandshake: Check = {
+  id: 'tls.handshake',
+  suite: 'tls',
+  title: 'TLS handshake with the registry completes',
+  applies: tlsApplies,
+  async run(ctx) {
+    const s = await tlsSession(ctx);
+    const p = s.probe;
+    const evidence: Record<string, unknown> = {
+      endpoint: s.endpoint,
+      address: p.address,
+      outcome: p.outcome,
+      durationMs: p.durationMs,
+      trustBundle: s.bundle.source === 'file' ? s.bundle.path : 'system roots',
+      ...(p.errorCode ? { errorCode: p.errorCode } : {}),
+      ...(p.errorText ? { errorText: p.errorText } : {}),
+      ...(p.protocol ? { protocol: p.protocol, cipher: p.cipher } : {}),
+      ...(p.verify ? { verification: p.verify } : {}),
+      ...(p.chainOrder ? { chainOrder: p.chainOrder } : {}),
+      ...(s.chain ? { servedChain: s.chain.served.map((c) => ({ ...certEvidence(c.facts), pem: c.facts.pem })) } : {}),
+      ...(s.unparsable ? { unparsableCertificates: s.unparsable } : {}),
+      ...(p.httpStatusLine ? { httpStatusLine: p.httpStatusLine } : {}),
+      ...(p.nonTlsPrefix ? { nonTlsPrefix: p.nonTlsPrefix } : {}),
+    };
+    if (p.outcome === 'ok') return { findings: [], evidence };
+    const params = {
+      host: s.host,
+      port: String(s.port),
+      address: p.address,
+      code: p.errorCode ?? '',
+      detail: p.outcome === 'plain-http' ? `the server answered plain HTTP: ${p.httpStatusLine ?? ''}` : (p.errorText ?? p.outcome),
+    };
+    if (p.outcome === 'name-not-resolved') {
+      const cause: CauseId = p.errorCode === 'ENOTFOUND' ? 'dns.nxdomain' : 'dns.servfail';
+      return { findings: [finding(cause, { subject: s.host, params: { ...params, name: s.host, resolver: 'system resolver' }, evidence })], evidence };
+    }
+    return { findings: [finding(OUTCOME_CAUSE[p.outcome], { subject: s.endpoint, params, evidence })], evidence };
+  },
+};
