@@ -1,6 +1,6 @@
 import { isIP, Socket, connect as netConnect } from 'node:net';
 import { Duplex } from 'node:stream';
-import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { errorCodes, errorText } from '../errors.ts';
 import { looksLikeTls, scanServerFlight } from './tls-records.ts';
 
@@ -294,11 +294,11 @@ function verifyingHandshake(address: string, o: TlsProbeOptions): Promise<TlsVer
       port: o.port,
       ...(isIP(o.host) ? {} : { servername: o.host }),
       // Identity is checked against the URL host even when dialling connectAddress.
-      checkServerIdentity: (_h, cert) => checkIdentity(o.host, cert),
+      checkServerIdentity: (_h: string, cert: PeerCertificate) => checkIdentity(o.host, cert),
       rejectUnauthorized: true,
       ...(o.ca ? { ca: o.ca } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
-    } as Parameters<typeof tlsConnect>[0]);
+    } satisfies ConnectionOptions);
     const timer = setTimeout(() => fail(new ProbeTimeout(`verifying TLS handshake with ${o.host}:${o.port} did not complete within ${o.handshakeTimeoutMs + o.connectTimeoutMs} ms`)), o.handshakeTimeoutMs + o.connectTimeoutMs);
     sock.once('secureConnect', () => finish({ ok: true, ...(sock.getProtocol() ? { protocol: sock.getProtocol()! } : {}) }));
     sock.once('error', fail);
