@@ -3,10 +3,22 @@ import { redactor } from '../redact.ts';
 import { CAUSES, type CauseId, type Severity } from './cause-ids.ts';
 import type { Finding, FindingParams } from './finding.ts';
 
+/**
+ * What a template says where the producer had no value for a param (a pasted message without an
+ * image name, say): a neutral phrase rather than a bare placeholder.
+ */
+const MISSING: Record<string, string> = {
+  image: 'the image', host: 'the registry', port: 'its port', name: 'the name', address: 'the address', addresses: 'no address',
+  expected: 'the expected value', resolver: 'the resolver', repository: 'the repository', reference: 'the reference',
+  platform: 'the node platform', platforms: 'the listed platforms', robot: 'the robot account', project: 'the project',
+  node: 'the node', namespace: 'the namespace', pod: 'the pod', secret: 'the pull secret', path: 'the file', url: 'the URL',
+  status: 'an error status', detail: 'no further detail', version: 'an unknown version', field: 'a field',
+};
+
 export function render(template: string, params: FindingParams): string {
   return template.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = params[k];
-    return v === undefined ? '?' : String(v);
+    return v === undefined || v === '' ? (MISSING[k] ?? 'unknown') : String(v);
   });
 }
 
