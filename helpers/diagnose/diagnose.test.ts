@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
+import { createCoreEvent, createEventsV1, createNode, createPod, ensureNamespace, type ContainerDef, type EventSpec } from '../../fixtures/kube/seed.ts';
+import { UsageError } from '../errors.ts';
+import type { CauseId } from '../findings/cause-ids.ts';
+import { finding } from '../findings/make-finding.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { diagnose } from './diagnose.ts';
+
+/** Real kubelet/containerd texts (../shared/vectors); the index is the vector's position. */
+const VECTORS = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../shared/vectors/pull-error-messages.json'), 'utf8')) as { text: string; expect: string[] }[];
+const v = (i: number): string => VECTORS[i]!.text;
+const H = 'harbor.sandbox.test';
+const IMG = `${H}/library/busybox:1.36`;
+/** containerd 1.6 wording observed against the sandbox registry (docs environment.md), wrapped as the kubelet does. */
+const harbor401 = `Failed to pull image "${IMG}": failed to pull and unpack image "${IMG}": failed to resolve reference "${IMG}": pulling from host ${H} failed with status code [manifests 1.36]: 401 Unauthorized`;
+const harborX509 = `Failed to pull image "${IMG}": rpc error: code = Unknown desc = failed to pull and unpack image "${IMG}": failed to resolve reference "${IMG}": failed to do request: Head "https://${H}/v2/library/busybox/manifests/1.36": x509: certificate signed by unknown authority`;
+
+interface Scenario {
+  name: string;
+  node?: string;
+  containers: ContainerDef[];
+  pullSecrets?: string[];
+  core?: EventSpec[];
+  v1?: EventSpec[];
+  expect: CauseId | null;
+  symptom?: CauseId;
+}
+
+const NS = 'diag';
+const scenarios: Scenario[] = [
+  {
+    name: 'secret-missing-401',
+    node: 'cloud-1',
+    pullSecrets: ['harbor-registry'],
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ErrImagePull', message: harbor401 } }],
+    core: [{ reason: 'FailedToRetrieveImagePullSecret', message: 'Unable to retrieve some image pull secrets (harbor-registry); attempting to pull the image may not succeed.', count: 4 }],
+    expect: 'auth.pull-secret-missing',
+    symptom: 'auth.credentials-invalid',
+  },
+  {
+    name: 'robot-mangled-backoff',
+    node: 'cloud-1',
+    pullSecrets: ['good-secret'],
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }],
+    core: [
+      { reason: 'BackOff', message: `Back-off pulling image "${IMG}"`, count: 12, type: 'Normal' },
+      { reason: 'Failed', message: 'Error: ImagePullBackOff', count: 12 },
+      { reason: 'Failed', message: harbor401, count: 5, agoSeconds: 30 },
+    ],
+    expect: 'auth.robot-name-mangled',
+    symptom: 'auth.credentials-invalid',
+  },
+  {
+    name: 'x509-hybrid-ca-missing',
+    node: 'hybrid-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }],
+    core: [{ reason: 'Failed', message: harborX509, count: 7 }],
+    expect: 'node.ca-not-installed',
+    symptom: 'tls.untrusted-ca',
+  },
+  {
+    name: 'x509-cloud-no-node-fact',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: 'registry.k8s.io/coredns/coredns:v1.11.1', waiting: { reason: 'ErrImagePull', message: v(9) } }],
+    expect: 'tls.untrusted-ca',
+  },
+  {
+    name: 'not-found-events-v1-series',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: 'docker.io/bitnami/jenkins:2.516.2-debian-12-r0', waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "docker.io/bitnami/jenkins:2.516.2-debian-12-r0"' } }],
+    v1: [{ reason: 'Failed', message: v(6), count: 3 }],
+    expect: 'image.not-found',
+  },
+  {
+    name: 'init-invalid-name',
+    node: 'hybrid-1',
+    containers: [
+      { name: 'setup', init: true, image: 'None:None', waiting: { reason: 'InvalidImageName', message: v(24) } },
+      { name: 'app', image: IMG, waiting: { reason: 'PodInitializing' } },
+    ],
+    expect: 'image.invalid-reference',
+  },
+  {
+    name: 'never-pull',
+    node: 'hybrid-1',
+    containers: [{ name: 'app', image: 'error_pages:local', pullPolicy: 'Never', waiting: { reason: 'ErrImageNeverPull', message: v(36) } }],
+    expect: 'image.pull-never',
+  },
+  {
+    name: 'vulnerability-policy',
+    node: 'hybrid-1',
+    containers: [{ name: 'app', image: `${H}/secure/vulnerable:1.0`, waiting: { reason: 'ErrImagePull', message: v(28) } }],
+    expect: 'image.policy-vulnerability',
+  },
+  {
+    name: 'sandbox-pause',
+    node: 'hybrid-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ContainerCreating' } }],
+    core: [{ reason: 'FailedCreatePodSandBox', message: v(46), count: 9 }],
+    expect: 'node.sandbox-image-unpullable',
+  },
+  {
+    name: 'backoff-without-events',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }],
+    expect: 'image.unknown',
+  },
+  {
+    name: 'healthy',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: IMG }],
+    expect: null,
+  },
+];
+
+const bins = apiServerBinaries();
+
+describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () => {
+  let api: ApiServer;
+  let kube: KubeClient;
+  const priorFindings = [
+    finding('auth.robot-name-mangled', { subject: 'robot$k8s-robot', params: { robot: 'robot', expected: 'robot$k8s-robot', host: H } }),
+    finding('node.ca-not-installed', { subject: 'node/hybrid-1', params: { node: 'hybrid-1', host: H, path: `/etc/containerd/certs.d/${H}/ca.crt` } }),
+  ];
+
+  beforeAll(async () => {
+    api = await startApiServer();
+    kube = api.client();
+    await createNode(kube, { name: 'hybrid-1', labels: { 'eks.amazonaws.com/compute-type': 'hybrid' }, internalIP: '172.29.10.20' });
+    await createNode(kube, { name: 'cloud-1', internalIP: '172.29.20.20' });
+    await ensureNamespace(kube, NS);
+    await ensureNamespace(kube, 'other');
+    for (const s of scenarios) {
+      const pod = await createPod(kube, { namespace: NS, name: s.name, ...(s.node ? { node: s.node } : {}), containers: s.containers, ...(s.pullSecrets ? { pullSecrets: s.pullSecrets } : {}) });
+      for (const e of s.core ?? []) await createCoreEvent(kube, pod, e);
+      for (const e of s.v1 ?? []) await createEventsV1(kube, pod, e);
+    }
+    // A failing pod in another namespace: seen with --all-namespaces only.
+    await createPod(kube, { namespace: 'other', name: 'elsewhere', node: 'cloud-1', containers: [{ name: 'app', image: 'error_pages:local', waiting: { reason: 'ErrImageNeverPull', message: v(36) } }] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kube?.close();
+    await api?.stop();
+  });
+
+  it.each(scenarios)('$name → $expect', async (s) => {
+    const report = await diagnose({ kube, namespace: NS, priorFindings, signal: AbortSignal.timeout(20_000) });
+    const pod = report.pods.find((p) => p.pod === s.name);
+    if (s.expect === null) {
+      expect(pod).toBeUndefined();
+      return;
+    }
+    expect(pod, `pod ${s.name} diagnosed`).toBeDefined();
+    expect(pod!.cause).toBe(s.expect);
+    if (s.symptom) expect(pod!.symptom).toBe(s.symptom);
+    expect(pod!.remediation.summary.length).toBeGreaterThan(0);
+  });
+
+  it('reports init containers, node type and correlation evidence', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    const init = r.pods.find((p) => p.pod === 'init-invalid-name')!;
+    expect(init.containers).toEqual([expect.objectContaining({ name: 'setup', init: true, reason: 'InvalidImageName' })]);
+    expect(init.nodeType).toBe('hybrid');
+    const ca = r.pods.find((p) => p.pod === 'x509-hybrid-ca-missing')!;
+    expect(ca.correlation).toMatchObject({ rule: 'node-ca-missing', prior: 'node.ca-not-installed' });
+    expect(ca.evidence.message).toContain('x509: certificate signed by unknown authority');
+    expect(ca.evidence.events[0]).toMatchObject({ reason: 'Failed', count: 7 });
+    const series = r.pods.find((p) => p.pod === 'not-found-events-v1-series')!;
+    expect(series.evidence.events[0]).toMatchObject({ count: 3 });
+  });
+
+  it('groups pods by cause, node, node type and namespace, one finding per cause and namespace', async () => {
+    const r = await diagnose({ kube, allNamespaces: true, priorFindings });
+    const never = r.groups.find((g) => g.cause === 'image.pull-never')!;
+    expect(never.count).toBe(2);
+    expect(never.namespaces.sort()).toEqual([NS, 'other']);
+    expect(never.nodeTypes.sort()).toEqual(['cloud', 'hybrid']);
+    expect(r.byNodeType.hybrid['node.ca-not-installed']).toBe(1);
+    expect(r.byNode['cloud-1']?.['tls.untrusted-ca']).toBe(1);
+    expect(r.byNamespace.other).toEqual({ 'image.pull-never': 1 });
+    const keys = r.findings.map((f) => `${f.cause}/${f.params.namespace}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(r.findings.find((f) => f.cause === 'auth.pull-secret-missing')?.subject).toBe(`${NS}/secret-missing-401`);
+    expect(r.stats.eventsKept).toBeGreaterThan(0);
+  });
+
+  it('diagnoses one pod', async () => {
+    const r = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings });
+    expect(r.pods.map((p) => [p.pod, p.cause])).toEqual([['x509-hybrid-ca-missing', 'node.ca-not-installed']]);
+  });
+
+  it('without prior findings the symptom is the cause', async () => {
+    const r = await diagnose({ kube, namespace: NS, pod: 'robot-mangled-backoff' });
+    expect(r.pods[0]!.cause).toBe('auth.credentials-invalid');
+  });
+
+  it('a missing pod, a forbidden identity and an unreachable API are UsageErrors, not stack traces', async () => {
+    await expect(diagnose({ kube, namespace: NS, pod: 'nope' })).rejects.toThrow(/not found/);
+    const viewer = api.client({ user: 'viewer' });
+    const err = await diagnose({ kube: viewer, allNamespaces: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).message).toMatch(/forbidden \(HTTP 403\)/);
+    expect((err as UsageError).hint).toMatch(/RBAC/);
+    await viewer.close();
+  });
+});
