@@ -17,6 +17,7 @@ export const DNS_PARAMS: AreaParams<'dns'> = {
   'dns.split-view': ['name', 'addresses', 'detail'],
   'dns.coredns-hosts-missing': ['name', 'path'],
   'dns.coredns-hosts-no-fallthrough': ['path', 'detail'],
+  'dns.slow': ['name', 'resolver', 'value', 'threshold'],
 };
 
 export const dns: AreaCatalog<'dns'> = {
@@ -126,6 +127,22 @@ export const dns: AreaCatalog<'dns'> = {
         'Verify: `kubectl run -it --rm dnsprobe --image=<registry>/library/busybox:1.36 -- nslookup kubernetes.io`.',
       ],
       docs: [DOCS.corednsHosts, DOCS.k8sDnsCustom],
+      guideStep: GUIDE.dns,
+    },
+  },
+  'dns.slow': {
+    title: 'DNS resolver is slow',
+    message: '{resolver} answered {name} in {value} ms, above the {threshold} ms warning threshold',
+    explanation:
+      'Every image pull on a node starts with a lookup through the node resolver, and every pod lookup goes through CoreDNS and its upstream. A resolver that answers slowly (an overloaded or distant server, a first resolver in resolv.conf that times out before the second answers, CoreDNS forwarding across the on-prem / cloud boundary) adds that delay to every pull and can push lookups past client timeouts under load.',
+    remediation: {
+      summary: 'Point nodes and CoreDNS at a resolver close to them and check it is healthy.',
+      steps: [
+        'Measure: `dig @<resolver> {name}` a few times and look at "Query time"; compare with the other resolvers in /etc/resolv.conf.',
+        'Remove unreachable or slow nameservers from the node resolv.conf (the first one is always tried first), and keep the on-prem resolver on the on-prem side.',
+        'For CoreDNS, keep the `cache` plugin enabled and check the latency of the `forward` upstream (CoreDNS metrics `coredns_forward_request_duration_seconds`).',
+      ],
+      docs: [DOCS.k8sDnsDebug, DOCS.corednsHosts],
       guideStep: GUIDE.dns,
     },
   },

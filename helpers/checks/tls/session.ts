@@ -86,7 +86,7 @@ export function judgedCerts(chain: ChainAnalysis): { cert: ParsedCert; role: 'le
 /** Params naming one certificate in a finding. */
 export function certParams(s: TlsSession, f: CertFacts): Record<string, string> {
   return {
-    host: s.host,
+    host: s.endpoint,
     port: String(s.port),
     subjectCN: f.subjectCN ?? f.subject,
     issuer: f.issuer,
