@@ -56,7 +56,7 @@ function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
       tEv = tokenEvidence(t);
       if (t.kind === 'unreachable') return { image, ref, blocked: { blockedBy: 'auth.token-realm-unreachable' }, tokenEvidence: tEv };
       if (t.kind === 'rejected') return { image, ref, blocked: { blockedBy: robotCredentials(ctx) ? 'auth.credentials-invalid' : 'auth.credentials-missing' }, tokenEvidence: tEv };
-      if (!grantedActions(t.claims, ref.repository).includes('pull') && t.claims.access.length === 0 && robotCredentials(ctx)) {
+      if (!grantedActions(t.claims, ref.repository).includes('pull') && robotCredentials(ctx)) {
         // Empty grant: robot-auth/token disambiguates (disabled, expired, wrong secret, scope).
         return { image, ref, blocked: { blockedBy: 'robot-auth/token' }, tokenEvidence: tEv };
       }

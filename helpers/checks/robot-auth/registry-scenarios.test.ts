@@ -1,0 +1,213 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarborEmulator, type EmulatorConfig, type RunningEmulator } from '../../../fixtures/sandbox/harbor-emulator/server.ts';
+import { freePort, pushImage, pushIndex, startRegistry, type TestRegistry } from '../../registry/test-registry.ts';
+import { causesByCheck, runChecks, testContext } from '../test-context.ts';
+import { harborChecks } from '../harbor/index.ts';
+import { imagePullChecks } from '../image-pull/index.ts';
+import { robotAuthChecks } from './index.ts';
+
+/**
+ * Scenario table against real components: Debian's docker-registry behind the Harbor core
+ * emulator (in-process), plain HTTP on loopback. Exact cause ids per check are asserted.
+ */
+const ADMIN = 'Adm1n-Passw0rd';
+const SECRET = 'Rob0t-Secret-123';
+let registry: TestRegistry;
+let emu: RunningEmulator;
+let unhealthy: RunningEmulator;
+let badRealm: RunningEmulator;
+const servers: net.Server[] = [];
+
+function config(url: string, reg: TestRegistry, extra: Partial<EmulatorConfig> = {}): EmulatorConfig {
+  const now = Math.floor(Date.now() / 1000);
+  const pull = (ns: string) => [{ kind: 'project' as const, namespace: ns, access: [{ resource: 'repository', action: 'pull' }] }];
+  return {
+    host: '127.0.0.1',
+    port: Number(new URL(url).port),
+    externalUrl: url,
+    registryUpstream: reg.url,
+    ...(reg.auth ? { registryUsername: reg.username!, registryPassword: reg.password! } : {}),
+    adminPassword: ADMIN,
+    projects: [
+      { name: 'library', public: false, metadata: { auto_scan: true, prevent_vul: false } },
+      { name: 'secure', public: false, metadata: { auto_scan: true, prevent_vul: true, severity: 'high' } },
+    ],
+    robots: [
+      { name: 'k8s-robot', level: 'system', secret: SECRET, permissions: pull('*') },
+      { name: 'off-robot', level: 'system', secret: SECRET, disabled: true, permissions: pull('*') },
+      { name: 'old-robot', level: 'system', secret: SECRET, expiresAt: now - 86_400, permissions: pull('*') },
+      { name: 'soon-robot', level: 'system', secret: SECRET, expiresAt: now + 3 * 86_400, permissions: pull('*') },
+      { name: 'secure-only', level: 'system', secret: SECRET, permissions: pull('secure') },
+    ],
+    scans: { 'secure/vulnerable:1.0': { severity: 'Critical', summary: { Critical: 1 }, cves: ['CVE-2024-0001'] } },
+    ...extra,
+  };
+}
+
+// parseTarget resolves secret sources; the checks use the in-memory secrets given to testContext.
+process.env.UNUSED_ROBOT ??= 'unused-env-robot';
+process.env.UNUSED_ADMIN ??= 'unused-env-admin';
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  const push = { base: registry.url, ...(registry.auth ? { authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}` } : {}) };
+  await pushIndex(push, 'library/busybox', '1.36', ['amd64', 'arm64']);
+  await pushImage(push, 'library/amd64only', '1.0', 'amd64');
+  await pushImage(push, 'secure/vulnerable', '1.0', 'amd64');
+  const port = await freePort();
+  emu = await startHarborEmulator(config(`http://127.0.0.1:${port}`, registry));
+  const p2 = await freePort();
+  unhealthy = await startHarborEmulator(config(`http://127.0.0.1:${p2}`, registry, { healthOverrides: { redis: 'unhealthy' } }));
+  const p3 = await freePort();
+  const closed = await freePort();
+  badRealm = await startHarborEmulator({ ...config(`http://127.0.0.1:${p3}`, registry), externalUrl: `http://127.0.0.1:${closed}` });
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of servers) s.close();
+  await Promise.all([emu?.close(), unhealthy?.close(), badRealm?.close()]);
+  await registry?.stop();
+});
+
+const BUSY = () => `127.0.0.1:${new URL(emu.url).port}/library/busybox:1.36`;
+const img = (path: string, e = emu) => `127.0.0.1:${new URL(e.url).port}/${path}`;
+
+function ctxFor(opts: { robot?: string; secret?: string; admin?: boolean; images?: { ref: string; platforms?: string[] }[]; url?: string; nodes?: string[]; timeouts?: Record<string, number> }) {
+  return testContext(
+    {
+      harbor: { url: opts.url ?? emu.url, ...(opts.admin ? { admin: { username: 'admin', password: { env: 'UNUSED_ADMIN' } } } : {}) },
+      ...(opts.robot ? { robot: { name: opts.robot, secret: { env: 'UNUSED_ROBOT' } } } : {}),
+      images: opts.images ?? [{ ref: BUSY() }],
+      nodes: { platforms: opts.nodes ?? ['linux/amd64', 'linux/arm64'] },
+      // The emulator answers some manifest/blob requests slowly (seconds, see report); 20 s keeps
+      // these scenarios about the causes, not the emulator's latency.
+      timeouts: opts.timeouts ?? { connectMs: 3000, requestMs: 20_000, runMs: 120_000 },
+    },
+    { ...(opts.robot ? { robotSecret: opts.secret ?? SECRET } : {}), ...(opts.admin ? { adminPassword: ADMIN } : {}) },
+  );
+}
+
+const ALL = [...robotAuthChecks, ...imagePullChecks, ...harborChecks];
+/** Non-empty cause lists only, for compact assertions. */
+async function causes(ctx: ReturnType<typeof ctxFor>, checks = ALL) {
+  const results = await runChecks(checks, ctx);
+  for (const r of results) if (r.status === 'error') throw new Error(`${r.suite}/${r.id} errored: ${r.reason}`);
+  const out = causesByCheck(results.map((r) => ({ ...r, id: `${r.suite}/${r.id}` })));
+  return { map: Object.fromEntries(Object.entries(out).filter(([, v]) => v.length)), results };
+}
+
+describe('robot-auth / image-pull / harbor against docker-registry + Harbor emulator', () => {
+  it('healthy: only the info posture finding for library (prevent_vul off)', async () => {
+    const { map, results } = await causes(ctxFor({ robot: 'robot$k8s-robot', admin: true }));
+    if (map['image-pull/blobs']) console.log('BLOBS', JSON.stringify(results.find((r) => r.id === 'blobs')?.evidence).slice(0, 1500));
+    expect(map).toEqual({ 'harbor/project-posture': ['harbor.prevent-vul-off'] });
+  });
+
+  it.each([
+    ['wrong secret, no admin', { robot: 'robot$k8s-robot', secret: 'wrong-secret-1' }, { 'robot-auth/token': ['auth.credentials-invalid'] }],
+    ['wrong secret, admin', { robot: 'robot$k8s-robot', secret: 'wrong-secret-1', admin: true }, { 'robot-auth/token': ['auth.credentials-invalid'] }],
+    ['mangled name "robot"', { robot: 'robot' }, { 'robot-auth/name-form': ['auth.robot-name-mangled'] }],
+    ['mangled name "robot-robot"', { robot: 'robot-robot' }, { 'robot-auth/name-form': ['auth.robot-name-mangled'] }],
+    ['disabled robot, admin', { robot: 'robot$off-robot', admin: true }, { 'robot-auth/token': ['auth.robot-disabled'] }],
+    ['disabled robot, no admin', { robot: 'robot$off-robot' }, { 'robot-auth/token': ['auth.credentials-invalid'] }],
+    ['expired robot, admin', { robot: 'robot$old-robot', admin: true }, { 'robot-auth/token': ['auth.robot-expired'] }],
+    ['robot without pull on library, admin', { robot: 'robot$secure-only', admin: true }, { 'robot-auth/token': ['auth.insufficient-scope'] }],
+  ])('%s', async (_n, opts, expected) => {
+    const { map } = await causes(ctxFor(opts), [...robotAuthChecks, ...imagePullChecks]);
+    expect(map).toEqual(expected);
+  });
+
+  it('robot expiring in 3 days → auth.robot-expiring-soon', async () => {
+    const { map } = await causes(ctxFor({ robot: 'robot$soon-robot', admin: true }), robotAuthChecks);
+    expect(map).toEqual({ 'robot-auth/expiry': ['auth.robot-expiring-soon'] });
+  });
+
+  it('no robot, private project → auth.credentials-missing', async () => {
+    const { map } = await causes(ctxFor({}), robotAuthChecks);
+    expect(map).toEqual({ 'robot-auth/anonymous': ['auth.credentials-missing'] });
+  });
+
+  it.each([
+    ['missing tag', () => [{ ref: `${img('library/busybox')}:9.99` }], { 'image-pull/manifest': ['image.not-found'] }],
+    ['amd64-only on arm64 nodes', () => [{ ref: `${img('library/amd64only')}:1.0` }], { 'image-pull/platforms': ['image.platform-missing'] }],
+    ['vulnerable + prevent_vul → 412', () => [{ ref: `${img('secure/vulnerable')}:1.0`, platforms: ['linux/amd64'] }], { 'image-pull/policy': ['image.policy-vulnerability'] }],
+    ['invalid reference', () => [{ ref: `${img('Library/busybox')}:1.36` }], { 'image-pull/reference': ['image.invalid-reference'] }],
+  ])('%s', async (_n, images, expected) => {
+    const { map } = await causes(ctxFor({ robot: 'robot$k8s-robot', images: images() }), imagePullChecks);
+    expect(map).toEqual(expected);
+  });
+
+  it('health with an unhealthy component', async () => {
+    const { map } = await causes(ctxFor({ url: unhealthy.url, images: [] }), harborChecks);
+    expect(map).toEqual({ 'harbor/health': ['harbor.unhealthy'] });
+  });
+
+  it('realm on an unreachable loopback port → auth.token-realm-unreachable once', async () => {
+    const { map } = await causes(ctxFor({ url: badRealm.url, robot: 'robot$k8s-robot', images: [{ ref: img('library/busybox:1.36', badRealm) }] }), [...robotAuthChecks, ...imagePullChecks]);
+    expect(map).toEqual({ 'robot-auth/challenge': ['auth.token-realm-unreachable'] });
+  });
+
+  it('refused port → one net.connection-refused for all three suites', async () => {
+    const port = await freePort();
+    const { map, results } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, robot: 'robot$k8s-robot', images: [{ ref: `127.0.0.1:${port}/library/busybox:1.36` }] }));
+    expect(map).toEqual({ 'robot-auth/challenge': ['net.connection-refused'] });
+    expect(results.find((r) => r.id === 'manifest')?.evidence).toMatchObject({ [`127.0.0.1:${port}/library/busybox:1.36`]: { blockedBy: 'net.connection-refused' } });
+  });
+
+  it('HTML garbage on /v2/ → harbor.unreachable from the challenge', async () => {
+    const s = http.createServer((_q, r) => { r.writeHead(200, { 'content-type': 'text/html' }); r.end('<html>welcome to nginx</html>'); });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    // 200 without a challenge is "not token auth"; make it 502 garbage instead
+    s.removeAllListeners('request');
+    s.on('request', (_q, r) => { r.writeHead(502, { 'content-type': 'text/html' }); r.end('<html>bad gateway</html>'); });
+    const { map } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, robot: 'robot$k8s-robot', images: [] }), robotAuthChecks);
+    expect(map).toEqual({ 'robot-auth/challenge': ['harbor.unreachable'] });
+  });
+
+  it('hanging endpoint → harbor.unreachable within the short timeout', async () => {
+    const s = net.createServer(() => { /* accept and never answer */ });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    const t0 = Date.now();
+    const { map } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, images: [], timeouts: { connectMs: 300, requestMs: 400, runMs: 5000 } }), harborChecks);
+    expect(map).toEqual({ 'harbor/ping': ['harbor.unreachable'] });
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('digest mismatch through a corrupting proxy → image.pull-interrupted', async () => {
+    const up = new URL(emu.url);
+    const s = http.createServer((q, r) => {
+      const u = http.request({ host: up.hostname, port: up.port, path: q.url, method: q.method, headers: q.headers }, (ur) => {
+        const blob = /\/blobs\/sha256:/.test(q.url ?? '');
+        const chunks: Buffer[] = [];
+        ur.on('data', (c: Buffer) => chunks.push(c));
+        ur.on('end', () => {
+          const b = Buffer.concat(chunks);
+          if (blob && b.length) b[b.length - 1] = b[b.length - 1]! ^ 0xff;
+          r.writeHead(ur.statusCode ?? 500, ur.headers);
+          r.end(b);
+        });
+      });
+      q.pipe(u);
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    // Tokens are issued by the emulator (realm = emulator); the registry traffic goes through the proxy.
+    const { map } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, robot: 'robot$k8s-robot', images: [{ ref: `127.0.0.1:${port}/library/busybox:1.36` }] }), imagePullChecks);
+    expect(map).toEqual({ 'image-pull/blobs': ['image.pull-interrupted'] });
+  });
+
+  it('secrets never reach findings or evidence', async () => {
+    const { results } = await causes(ctxFor({ robot: 'robot$k8s-robot', secret: 'wrong-secret-1', admin: true }));
+    const text = JSON.stringify(results);
+    expect(text).not.toContain('wrong-secret-1');
+    expect(text).not.toContain(ADMIN);
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./);
+  });
+});
