@@ -1,0 +1,87 @@
+import type { CauseId } from '../../findings/cause-ids.ts';
+import type { Finding } from '../../findings/finding.ts';
+import { finding } from '../../findings/make-finding.ts';
+import type { DnsOutcome } from '../../net/dns-query.ts';
+import type { Check } from '../check.ts';
+import { dnsObservations, observationEvidence, resolverLabel, resolversApply, subjectOf, type DnsObservation } from './session.ts';
+
+const OUTCOME_CAUSE: Record<Exclude<DnsOutcome, 'answer'>, CauseId> = {
+  nxdomain: 'dns.nxdomain',
+  nodata: 'dns.nxdomain', // NOERROR without A records: Go reports "no such host" as for NXDOMAIN
+  servfail: 'dns.servfail',
+  refused: 'dns.servfail',
+  malformed: 'dns.servfail', // Go: "server misbehaving"
+  error: 'dns.servfail',
+  timeout: 'dns.timeout',
+};
+
+function failure(o: DnsObservation, timeoutMs: number): Finding | undefined {
+  const r = o.result;
+  if (r.outcome === 'answer') return undefined;
+  const detail = r.detail ?? (r.outcome === 'nodata' ? 'NOERROR with no A records' : (r.rcode ?? r.outcome));
+  return finding(OUTCOME_CAUSE[r.outcome], {
+    subject: subjectOf(o),
+    params: { name: o.name, host: o.name, resolver: resolverLabel(o.resolver), seconds: timeoutMs / 1000, detail },
+    evidence: observationEvidence(o),
+  });
+}
+
+/** Each configured resolver answers each registry name with at least one address. */
+export const dnsResolve: Check = {
+  id: 'dns.resolve',
+  suite: 'dns',
+  title: 'Each resolver answers the registry names',
+  applies: resolversApply,
+  async run(ctx) {
+    const obs = await dnsObservations(ctx);
+    const findings = obs.map((o) => failure(o, ctx.target.timeouts.requestMs)).filter((f): f is Finding => f !== undefined);
+    return { findings, evidence: { observations: obs.map(observationEvidence) } };
+  },
+};
+
+/** Answers are among the expected addresses (resolver.expect, else dns.expect). */
+export const dnsExpected: Check = {
+  id: 'dns.expected',
+  suite: 'dns',
+  title: 'Names resolve to the expected addresses',
+  applies(target) {
+    const a = resolversApply(target);
+    if (a !== true) return a;
+    return target.dns.expect.length || target.dns.resolvers.some((r) => r.expect?.length) ? true : 'no expected addresses (dns.expect or resolvers[].expect)';
+  },
+  async run(ctx) {
+    const obs = await dnsObservations(ctx);
+    const findings: Finding[] = [];
+    for (const o of obs) {
+      const expected = o.resolver.expect ?? ctx.target.dns.expect;
+      if (!expected.length || o.result.outcome !== 'answer') continue; // failures are dns.resolve's
+      if (o.result.addresses.some((a) => expected.includes(a))) continue;
+      findings.push(finding('dns.wrong-address', {
+        subject: subjectOf(o),
+        params: { name: o.name, resolver: resolverLabel(o.resolver), addresses: o.result.addresses.join(', '), expected: expected.join(', ') },
+        evidence: { ...observationEvidence(o), expected },
+      }));
+    }
+    return { findings, evidence: { checked: obs.filter((o) => o.result.outcome === 'answer').length } };
+  },
+};
+
+/** Answers arrive within dns.latencyWarnMs (project cause dns.slow, a warning). */
+export const dnsLatency: Check = {
+  id: 'dns.latency',
+  suite: 'dns',
+  title: 'Resolvers answer quickly',
+  applies: resolversApply,
+  async run(ctx) {
+    const obs = await dnsObservations(ctx);
+    const threshold = ctx.target.dns.latencyWarnMs;
+    const findings = obs
+      .filter((o) => o.result.outcome !== 'timeout' && o.result.latencyMs > threshold)
+      .map((o) => finding('dns.slow', {
+        subject: subjectOf(o),
+        params: { name: o.name, resolver: resolverLabel(o.resolver), value: o.result.latencyMs, threshold },
+        evidence: observationEvidence(o),
+      }));
+    return { findings, evidence: { thresholdMs: threshold, latencies: obs.map((o) => ({ name: o.name, resolver: o.resolver.name, latencyMs: o.result.latencyMs })) } };
+  },
+};
