@@ -28,6 +28,12 @@ describe('redactor', () => {
     expect(r.text(text)).not.toMatch(/unregistered|hunter2|c2lnbmF0dXJl/);
   });
 
+  it('redacts YAML secrets but leaves prose about secrets alone', () => {
+    expect(r.text('robot:\n  password: hunter2-yaml\n')).not.toContain('hunter2-yaml');
+    expect(r.text('{ password: "q-quoted" }')).not.toContain('q-quoted');
+    expect(r.text('robot.secret: give a secret as {env: VAR}')).toBe('robot.secret: give a secret as {env: VAR}');
+  });
+
   it('keeps ordinary text and deep-redacts objects', () => {
     expect(r.text('x509: certificate signed by unknown authority')).toBe('x509: certificate signed by unknown authority');
     expect(r.value({ a: [{ password: 'p' }], b: `x ${secret}` })).toEqual({ a: [{ password: REDACTED }], b: `x ${REDACTED}` });

@@ -12,7 +12,9 @@ const PATTERNS: [RegExp, string][] = [
   [/\b(bearer)\s+[A-Za-z0-9._~+/-]{16,}=*/gi, `$1 ${REDACTED}`],
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
   [/("(?:auth|password|secret|identitytoken|registrytoken|token|access_token|refresh_token)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
-  [/(\b(?:password|secret|token|activationCode)\s*[=:]\s*["']?)[^"'\s,}]+/gi, `$1${REDACTED}`],
+  // `password = "x"` (TOML), `password: x` (YAML). The key must stand alone (line start, space,
+  // brace, comma or quote before it) so prose such as `robot.secret: give a secret` is left alone.
+  [/((?:^|[\s{,"'])(?:password|secret|token|activationCode)\s*(?:=\s*["']?|:\s*["']|:[ \t]*(?=[^\s"']*$|[^\s"']*[,}\s]*$)))[^"'\s,}]+/gim, `$1${REDACTED}`],
   [/(\.dockerconfigjson["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]{8,}/g, `$1${REDACTED}`],
 ];
 
