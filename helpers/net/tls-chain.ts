@@ -67,18 +67,20 @@ export function analyzeChain(served: ParsedCert[], bundle: ParsedCert[]): ChainA
 }
 
 /**
- * RFC 5246 §7.4.2: each certificate must directly certify the one preceding it. A position is
- * misordered when its successor is not its issuer but its issuer is elsewhere in the served
- * list (root before intermediate, intermediate before leaf). A missing issuer is incompleteness,
- * and an extra unrelated certificate at the end is tolerated (RFC 8446 §4.4.2 allows it).
+ * RFC 5246 §7.4.2: each certificate must directly certify the one preceding it. Position i is
+ * misordered when its successor is not its issuer but its issuer was served elsewhere (before
+ * it, or further down), or when a self-signed root is followed by more certificates. A missing
+ * issuer is incompleteness, not order; an extra unrelated certificate is tolerated (RFC 8446
+ * §4.4.2 allows it).
  */
 export function findMisordered(served: ParsedCert[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < served.length - 1; i++) {
+  for (let i = 0; i < served.length; i++) {
     const cur = served[i]!;
-    if (issued(cur, served[i + 1]!)) continue;
+    const next = served[i + 1];
+    if (next && issued(cur, next)) continue;
     if (cur.facts.selfSigned) {
-      out.push(i); // a root served before other certificates
+      if (next) out.push(i); // a root served before other certificates
       continue;
     }
     if (served.some((c, j) => j !== i && j !== i + 1 && issued(cur, c))) out.push(i);
