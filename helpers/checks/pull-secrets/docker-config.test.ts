@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { dockerConfigJson } from '../../../fixtures/kube/seed.ts';
+import type { Secret } from '../../kube/types.ts';
+import { authKeyMatches, mangledRobot, parsePullSecret } from './docker-config.ts';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const secret = (type: string, data: Record<string, string>): Secret => ({ metadata: { name: 's', namespace: 'n' }, type, data });
+
+describe('parsePullSecret', () => {
+  it('reads auth and username/password entries', () => {
+    const p = parsePullSecret(secret('kubernetes.io/dockerconfigjson', dockerConfigJson({ 'harbor.example.com': { username: 'robot$k8s-robot', password: 'p:w' } })));
+    expect(p.problems).toEqual([]);
+    expect(p.entries).toEqual([{ key: 'harbor.example.com', username: 'robot$k8s-robot', password: 'p:w' }]);
+  });
+
+  it('reads the legacy dockercfg shape', () => {
+    const p = parsePullSecret(secret('kubernetes.io/dockercfg', { '.dockercfg': b64(JSON.stringify({ 'harbor.example.com': { auth: b64('u:p') } })) }));
+    expect(p.entries[0]).toMatchObject({ username: 'u', password: 'p' });
+  });
+
+  it.each([
+    ['Opaque type', secret('Opaque', { '.dockerconfigjson': b64('{}') }), 'type'],
+    ['no data key', secret('kubernetes.io/dockerconfigjson', {}), '.dockerconfigjson'],
+    ['bad base64', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': '!!!not base64' }), '.dockerconfigjson'],
+    ['bad JSON', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64('{"auths": ') }), '.dockerconfigjson'],
+    ['no auths', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64('{"harbor.example.com": {}}') }), 'auths'],
+    ['empty auths', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64('{"auths": {}}') }), 'auths'],
+    ['auth without colon', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64(JSON.stringify({ auths: { h: { auth: b64('useronly') } } })) }), 'auths["h"].auth'],
+    ['auth not base64', secret('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64(JSON.stringify({ auths: { h: { auth: 'robot$x:secret' } } })) }), 'auths["h"].auth'],
+  ])('%s is malformed (field %s)', (_n, s, field) => {
+    const p = parsePullSecret(s);
+    expect(p.problems[0]?.field).toBe(field);
+    expect(JSON.stringify(p.problems)).not.toMatch(/robot\$x|useronly/);
+  });
+});
+
+describe('authKeyMatches (kubelet keyring rules)', () => {
+  it.each([
+    ['harbor.example.com', 'harbor.example.com', 'library/busybox', true],
+    ['https://harbor.example.com', 'harbor.example.com', 'library/busybox', true],
+    ['https://harbor.example.com/v2/', 'harbor.example.com', 'library/busybox', true],
+    ['harbor.example.com/library', 'harbor.example.com', 'library/busybox', true],
+    ['harbor.example.com/other', 'harbor.example.com', 'library/busybox', false],
+    ['harbor.example.com', 'harbor.example.com:8443', 'library/busybox', false],
+    ['harbor.example.com:8443', 'harbor.example.com', 'library/busybox', false],
+    ['harbor.example.com:8443', 'harbor.example.com:8443', 'library/busybox', true],
+    ['*.example.com', 'harbor.example.com', 'x', true],
+    ['*.example.com', 'a.b.example.com', 'x', false],
+    ['HARBOR.example.com', 'harbor.example.com', 'x', true],
+    ['https://index.docker.io/v1/', 'docker.io', 'library/busybox', true],
+    ['docker.io', 'docker.io', 'library/busybox', true],
+    ['harbor.example.com', 'harbor.example.org', 'x', false],
+  ])('%s serves %s/%s: %s', (key, host, repo, want) => {
+    expect(authKeyMatches(key, host, repo)).toBe(want);
+  });
+});
+
+describe('mangledRobot', () => {
+  it.each([
+    ['robot', 'robot$k8s-robot', 'robot$k8s-robot'],
+    ['robot$', 'robot$k8s-robot', 'robot$k8s-robot'],
+    ['robot-robot', 'robot$k8s-robot', 'robot$k8s-robot'],
+    ['robot$k8s-robot', 'robot$k8s-robot', undefined],
+    ['admin', 'robot$k8s-robot', undefined],
+    ['robot', undefined, 'robot$<name>'],
+  ])('%s (expected %s) → %s', (user, expected, want) => {
+    expect(mangledRobot(user, expected)).toBe(want);
+  });
+});
