@@ -1,0 +1,184 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiServerBinaries, startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
+import { createNode, createPod, createSecret, createServiceAccount, dockerConfigJson, ensureNamespace } from '../../../fixtures/kube/seed.ts';
+import type { Finding } from '../../findings/finding.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { closeRegistryDispatcher } from '../../registry/http.ts';
+import { createCheckContext } from '../../runner/context.ts';
+import { parseTarget, type Target } from '../../target/load.ts';
+import { pullSecretsChecks } from './index.ts';
+
+const ROBOT = 'robot$k8s-robot';
+const GOOD = 'good-robot-secret-123';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/**
+ * A minimal Docker-registry token service (distribution token spec, as Harbor core serves it):
+ * `/v2/` challenges with Bearer; `/service/token` grants `pull` on `library/*` to the robot with
+ * the right secret, nothing to anonymous callers (private project), 401 to wrong credentials.
+ */
+function tokenService(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/v2/') {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host}/service/token",service="harbor-registry"`, 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}');
+      return;
+    }
+    if (url.pathname === '/service/token') {
+      const scope = url.searchParams.get('scope') ?? '';
+      const repo = scope.split(':')[1] ?? '';
+      const auth = req.headers.authorization;
+      let access: unknown[] = [];
+      if (auth) {
+        const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+        if (user !== ROBOT || rest.join(':') !== GOOD) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+          return;
+        }
+        if (repo.startsWith('library/')) access = [{ type: 'repository', name: repo, actions: ['pull'] }];
+      }
+      const token = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ iss: 'harbor-token-issuer', access })}.sig`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token, expires_in: 1800 }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, port: (server.address() as AddressInfo).port })));
+}
+
+const bins = apiServerBinaries();
+
+describe.skipIf('missing' in bins)('pull-secrets checks against a real kube-apiserver and a token service', () => {
+  let api: ApiServer;
+  let kube: KubeClient;
+  let reg: { server: Server; port: number };
+  let target: Target;
+  let H: string;
+  let findings: Finding[];
+  let evidence: Record<string, unknown>[];
+
+  beforeAll(async () => {
+    [api, reg] = await Promise.all([startApiServer(), tokenService()]);
+    kube = api.client();
+    H = `harbor.sandbox.test:${reg.port}`;
+    process.env.HD_TEST_ROBOT_SECRET = GOOD;
+    target = parseTarget(
+      [
+        'harbor:', `  url: http://${H}`, '  connectAddress: 127.0.0.1',
+        'robot:', `  name: '${ROBOT}'`, '  secret: { env: HD_TEST_ROBOT_SECRET }',
+        'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`,
+      ].join('\n'),
+    );
+    const img = `${H}/library/busybox:1.36`;
+    const good = dockerConfigJson({ [H]: { username: ROBOT, password: GOOD } });
+    await createNode(kube, { name: 'n1' });
+    for (const ns of ['ok', 'missing', 'sa-missing', 'malformed', 'mismatch', 'robot', 'noattach', 'nocreds', 'copied']) await ensureNamespace(kube, ns);
+    const pod = (ns: string, name: string, opts: { secrets?: string[]; image?: string; sa?: string } = {}) =>
+      createPod(kube, { namespace: ns, name, node: 'n1', containers: [{ name: 'app', image: opts.image ?? img }], ...(opts.secrets ? { pullSecrets: opts.secrets } : {}), ...(opts.sa ? { serviceAccount: opts.sa } : {}) });
+    const DCJ = 'kubernetes.io/dockerconfigjson';
+
+    await createSecret(kube, 'ok', 'harbor-registry', DCJ, good);
+    await pod('ok', 'app', { secrets: ['harbor-registry'] });
+    await pod('ok', 'public-image', { image: 'docker.io/library/busybox:1.36' });
+
+    await pod('missing', 'app', { secrets: ['harbor-registry'] });
+    await createServiceAccount(kube, 'sa-missing', 'app-sa', ['nope']);
+    await pod('sa-missing', 'app', { sa: 'app-sa' });
+
+    await createSecret(kube, 'malformed', 'bad-type', 'Opaque', good);
+    await createSecret(kube, 'malformed', 'no-auths', DCJ, { '.dockerconfigjson': b64(JSON.stringify({ [H]: { auth: b64(`${ROBOT}:${GOOD}`) } })) });
+    await createSecret(kube, 'malformed', 'no-colon', DCJ, { '.dockerconfigjson': b64(JSON.stringify({ auths: { [H]: { auth: b64(ROBOT) } } })) });
+    await createSecret(kube, 'malformed', 'auth-not-b64', DCJ, { '.dockerconfigjson': b64(JSON.stringify({ auths: { [H]: { auth: `${ROBOT}:${GOOD}` } } })) });
+    for (const s of ['bad-type', 'no-auths', 'no-colon', 'auth-not-b64']) await pod('malformed', s, { secrets: [s] });
+
+    await createSecret(kube, 'mismatch', 'harbor-registry', DCJ, dockerConfigJson({ 'harbor.sandbox.test': { username: ROBOT, password: GOOD } }));
+    await pod('mismatch', 'app', { secrets: ['harbor-registry'] });
+
+    await createSecret(kube, 'robot', 'mangled', DCJ, dockerConfigJson({ [H]: { username: 'robot', password: GOOD } }));
+    await createSecret(kube, 'robot', 'wrong-password', DCJ, dockerConfigJson({ [H]: { username: ROBOT, password: 'not-the-secret' } }));
+    await createSecret(kube, 'robot', 'good', DCJ, good);
+    await pod('robot', 'mangled', { secrets: ['mangled'] });
+    await pod('robot', 'wrong-password', { secrets: ['wrong-password'] });
+    await pod('robot', 'no-scope', { secrets: ['good'], image: `${H}/secure/vulnerable:1.0` });
+
+    await createSecret(kube, 'noattach', 'harbor-registry', DCJ, good);
+    await pod('noattach', 'app');
+    await pod('nocreds', 'app');
+
+    await createSecret(kube, 'kube-system', 'harbor-registry', DCJ, good);
+    const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'harbor-registry', namespace: 'default' }, type: DCJ });
+    await createSecret(kube, 'copied', 'harbor-registry', DCJ, good, { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied });
+    await pod('copied', 'app', { secrets: ['harbor-registry'] });
+
+    const ctx = createCheckContext(target, { signal: AbortSignal.timeout(60_000) });
+    findings = [];
+    evidence = [];
+    for (const c of pullSecretsChecks) {
+      const out = await c.run(ctx);
+      findings.push(...out.findings);
+      evidence.push(out.evidence ?? {});
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await closeRegistryDispatcher(target);
+    await kube?.close();
+    await api?.stop();
+    reg?.server.close();
+  });
+
+  it('names exactly the expected cause per secret / pod', () => {
+    const got = findings.map((f) => `${f.cause} ${f.subject}`).sort();
+    expect(got).toEqual(
+      [
+        'auth.pull-secret-missing missing/secret/harbor-registry',
+        'auth.pull-secret-missing sa-missing/secret/nope',
+        'auth.pull-secret-malformed malformed/secret/bad-type',
+        'auth.pull-secret-malformed malformed/secret/no-auths',
+        'auth.pull-secret-malformed malformed/secret/no-colon',
+        'auth.pull-secret-malformed malformed/secret/auth-not-b64',
+        'auth.pull-secret-registry-mismatch mismatch/secret/harbor-registry',
+        'auth.robot-name-mangled robot/secret/mangled',
+        'auth.credentials-invalid robot/secret/mangled',
+        'auth.credentials-invalid robot/secret/wrong-password',
+        'auth.insufficient-scope robot/secret/good',
+        'auth.pull-secret-not-attached noattach/secret/harbor-registry',
+        'auth.credentials-missing nocreds/app',
+        'auth.pull-secret-copied-everywhere kube-system/secret/harbor-registry',
+        'auth.pull-secret-copied-everywhere copied/secret/harbor-registry',
+      ].sort(),
+    );
+  });
+
+  it('says which field of a malformed secret is wrong, and who references a missing one', () => {
+    const by = (s: string) => findings.find((f) => f.subject === s)!;
+    expect(by('malformed/secret/bad-type').params.field).toBe('type');
+    expect(by('malformed/secret/no-auths').params.field).toBe('auths');
+    expect(by('malformed/secret/no-colon').params.field).toBe(`auths["${H}"].auth`);
+    expect(by('sa-missing/secret/nope').evidence).toMatchObject({ secretName: 'nope', serviceAccounts: ['app-sa'], pods: ['app'] });
+    expect(findings.find((f) => f.subject === 'copied/secret/harbor-registry')!.severity).toBe('info');
+  });
+
+  it('never prints the credentials', () => {
+    const all = JSON.stringify({ findings, evidence });
+    expect(all).not.toContain(GOOD);
+    expect(all).not.toContain(b64(`${ROBOT}:${GOOD}`).replace(/=+$/, ''));
+    expect(all).not.toContain('not-the-secret');
+  });
+
+  it('reports an RBAC-less identity as one access finding', async () => {
+    const t2 = parseTarget(['harbor:', `  url: http://${H}`, '  connectAddress: 127.0.0.1', 'kubernetes:', `  kubeconfig: ${api.viewerKubeconfigPath}`].join('\n'));
+    const ctx = createCheckContext(t2, { signal: AbortSignal.timeout(20_000) });
+    const outs = [];
+    for (const c of pullSecretsChecks) outs.push(await c.run(ctx));
+    expect(outs.flatMap((o) => o.findings.map((f) => f.cause))).toEqual(['cluster.api-access-denied']);
+    expect(outs[1]!.evidence).toMatchObject({ blockedBy: 'cluster.api-access-denied' });
+    await closeRegistryDispatcher(t2);
+  });
+});
