@@ -17,6 +17,8 @@ const allureDir = process.env.HYBRID_DOCTOR_ALLURE_DIR;
 
 export default defineConfig({
   test: {
+    // Only the suites project's files are reordered (SUITES order); others keep vitest's order.
+    sequence: { sequencer: SuiteSequencer },
     reporters: allureDir ? ['default', ['allure-vitest/reporter', { resultsDir: allureDir }]] : ['default'],
     projects: [
       {
@@ -39,7 +41,7 @@ export default defineConfig({
           hookTimeout: 3_600_000,
           isolate: false,
           fileParallelism: false,
-          sequence: { groupOrder: 1, sequencer: SuiteSequencer },
+          sequence: { groupOrder: 1 },
         },
       },
       {
