@@ -6,7 +6,7 @@ import { DOCS, GUIDE } from './links.ts';
  *
  * Params: `host` (registry host[:port]), `image`, `repository` (`project/repo`), `robot` (full
  * robot name, e.g. `robot$k8s-robot`), `project`, `namespace`, `pod`, `secret` (pull secret
- * name), `notAfter` / `daysLeft` (robot expiry), `url` (token realm), `expected` (expected
+ * name), `expiresAt` / `daysLeft` (robot expiry, Harbor `expires_at` as ISO time), `url` (token realm), `expected` (expected
  * host/realm), `status` (HTTP status), `field` (offending secret field), `detail` (error text).
  * The classifier fills `host`, `image`, `status` and `detail`.
  */
@@ -14,9 +14,9 @@ export const AUTH_PARAMS: AreaParams<'auth'> = {
   'auth.credentials-missing': ['host', 'image', 'detail'],
   'auth.credentials-invalid': ['host', 'image', 'status', 'detail'],
   'auth.robot-disabled': ['robot', 'host'],
-  'auth.robot-expired': ['robot', 'notAfter'],
-  'auth.robot-expiring-soon': ['robot', 'notAfter', 'daysLeft'],
-  'auth.robot-name-mangled': ['robot', 'expected', 'secret'],
+  'auth.robot-expired': ['robot', 'expiresAt'],
+  'auth.robot-expiring-soon': ['robot', 'expiresAt', 'daysLeft'],
+  'auth.robot-name-mangled': ['robot', 'expected', 'secret', 'detail'],
   'auth.insufficient-scope': ['host', 'image', 'detail'],
   'auth.pull-secret-missing': ['namespace', 'pod', 'secret', 'detail'],
   'auth.pull-secret-malformed': ['namespace', 'secret', 'field', 'detail'],
@@ -80,7 +80,7 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.robot-expired': {
     title: 'Harbor robot account expired',
-    message: 'Robot account {robot} expired at {notAfter}',
+    message: 'Robot account {robot} expired at {expiresAt}',
     explanation: 'A robot past its expiry (`expires_at`) is refused like a wrong secret: every pull with it returns 401.',
     remediation: {
       summary: 'Extend {robot} (or create a new robot) and update the pull secrets that use it.',
@@ -94,10 +94,10 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.robot-expiring-soon': {
     title: 'Harbor robot account expires soon',
-    message: 'Robot account {robot} expires at {notAfter}, in {daysLeft} days',
+    message: 'Robot account {robot} expires at {expiresAt}, in {daysLeft} days',
     explanation: 'When the robot expires every pull secret using it stops working at the same moment, across all namespaces that copied it.',
     remediation: {
-      summary: 'Extend the robot duration before {notAfter}, or rotate to a new robot and update the pull secrets.',
+      summary: 'Extend the robot duration before {expiresAt}, or rotate to a new robot and update the pull secrets.',
       steps: [
         'Extend: `PUT /api/v2.0/robots/ROBOT_ID` with a longer `duration`, or use the Harbor UI.',
         'List secrets that embed it: `kubectl get secrets -A --field-selector type=kubernetes.io/dockerconfigjson`.',
@@ -108,7 +108,7 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.robot-name-mangled': {
     title: 'Robot username mangled',
-    message: 'The pull secret {secret} uses username {robot}, but the robot is named {expected}',
+    message: 'The pull secret {secret} uses username {robot}, but the robot is named {expected} ({detail})',
     explanation:
       'Harbor robot names contain a `$` (`robot$k8s-robot`, or `robot$project+name` for project robots). In double quotes or unquoted shell arguments `$k8s` expands to an empty string, so the secret stores `robot-robot` or `robot` and Harbor answers 401.',
     remediation: {

@@ -4,17 +4,17 @@ import { DOCS, GUIDE } from './links.ts';
 /**
  * Harbor server causes (API health, configuration, project policies).
  *
- * Params: `url` (Harbor URL probed), `host`, `status` (HTTP status), `name` (component name),
- * `expected` (URL nodes use), `value` (what Harbor reports), `project`, `version` (Harbor version),
- * `detail` (error/response text).
+ * Params: `url` (Harbor URL probed, or the URL Harbor advertises), `host`, `status` (component
+ * health status), `component` (health component name), `field` (where Harbor advertises `url`),
+ * `expected` (URL nodes use), `project`, `version` (Harbor version), `detail` (error/response text).
  */
 export const HARBOR_PARAMS: AreaParams<'harbor'> = {
-  'harbor.unreachable': ['url', 'detail'],
-  'harbor.unhealthy': ['host', 'name', 'status', 'detail'],
-  'harbor.external-url-mismatch': ['value', 'expected'],
+  'harbor.unreachable': ['url', 'detail', 'host'],
+  'harbor.unhealthy': ['host', 'component', 'status', 'detail'],
+  'harbor.external-url-mismatch': ['url', 'field', 'expected'],
   'harbor.prevent-vul-off': ['project'],
   'harbor.auto-scan-off': ['project'],
-  'harbor.notary-removed': ['version', 'detail'],
+  'harbor.notary-removed': ['project', 'version'],
 };
 
 export const harbor: AreaCatalog<'harbor'> = {
@@ -26,7 +26,7 @@ export const harbor: AreaCatalog<'harbor'> = {
       summary: 'Bring Harbor core and its proxy back; check network access to the API URL.',
       steps: [
         '`curl -v {url}/api/v2.0/ping` and `curl {url}/api/v2.0/health`.',
-        'On the Harbor host: `docker compose ps` and `docker compose logs --tail=100 core proxy`.',
+        'On the Harbor host ({host}): `docker compose ps` and `docker compose logs --tail=100 core proxy`.',
       ],
       docs: [DOCS.harborTroubleshoot],
       guideStep: GUIDE.tests,
@@ -34,13 +34,13 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.unhealthy': {
     title: 'Harbor component unhealthy',
-    message: 'Harbor on {host} reports component {name} unhealthy (HTTP {status}; {detail})',
+    message: 'Harbor on {host} reports component {component} {status} ({detail})',
     explanation: '`GET /api/v2.0/health` lists core, database, redis, registry, registryctl, jobservice, portal and trivy. An unhealthy registry or database makes pulls fail with 5xx; unhealthy trivy/jobservice stops scans (and with "prevent vulnerable images" on, unscanned images are blocked).',
     remediation: {
       summary: 'Restart or repair the unhealthy component, then re-check /api/v2.0/health.',
       steps: [
         '`curl -s https://{host}/api/v2.0/health | jq`.',
-        '`docker compose logs --tail=200 <component>` on the Harbor host; check disk space of the data volume.',
+        '`docker compose logs --tail=200 {component}` on the Harbor host; check disk space of the data volume.',
       ],
       docs: [DOCS.harborTroubleshoot],
       guideStep: GUIDE.troubleshooting,
@@ -48,7 +48,7 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.external-url-mismatch': {
     title: 'Harbor external URL differs from the one nodes use',
-    message: 'Harbor advertises {value} but nodes use {expected}',
+    message: 'Harbor advertises {url} (in {field}) but nodes use {expected}',
     explanation: 'Harbor builds the Bearer realm (`Www-Authenticate`) and systeminfo from harbor.yml `hostname`/`external_url`. If that differs from the name nodes pull with, token requests go to an unreachable or untrusted URL, or tokens are issued for the wrong service.',
     remediation: {
       summary: 'Set harbor.yml hostname (and external_url) to {expected} and reconfigure Harbor.',
@@ -90,7 +90,7 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.notary-removed': {
     title: 'Notary configured against Harbor 2.9+',
-    message: 'Docker Content Trust / Notary is configured, but Harbor {version} has no Notary ({detail})',
+    message: 'Project {project} enables Docker Content Trust / Notary, but Harbor {version} has no Notary',
     explanation: 'Harbor removed Notary (Docker Content Trust) in v2.9; signing is done with Cosign or Notation and enforced per project. DOCKER_CONTENT_TRUST=1 or notary settings (as in the guide\'s Step 14) do nothing or fail against Harbor 2.13.',
     remediation: {
       summary: 'Sign with cosign or notation and enable the matching deployment security policy.',

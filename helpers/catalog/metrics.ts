@@ -10,12 +10,12 @@ import { DOCS, GUIDE } from './links.ts';
  */
 export const METRICS_PARAMS: AreaParams<'metrics'> = {
   'metrics.unreachable': ['url', 'status', 'detail'],
-  'metrics.families-missing': ['url', 'family'],
-  'metrics.auth-failures-high': ['ratio', 'threshold'],
-  'metrics.errors-high': ['ratio', 'threshold'],
-  'metrics.latency-high': ['family', 'seconds', 'threshold'],
-  'metrics.storage-near-quota': ['project', 'ratio', 'threshold'],
-  'metrics.scrape-config-invalid': ['path', 'detail'],
+  'metrics.families-missing': ['url', 'family', 'detail'],
+  'metrics.auth-failures-high': ['url', 'family', 'ratio', 'value', 'threshold'],
+  'metrics.errors-high': ['url', 'family', 'ratio', 'value', 'threshold'],
+  'metrics.latency-high': ['url', 'family', 'value', 'seconds', 'threshold'],
+  'metrics.storage-near-quota': ['url', 'project', 'ratio', 'value', 'threshold'],
+  'metrics.scrape-config-invalid': ['path', 'url', 'detail'],
 };
 
 export const metrics: AreaCatalog<'metrics'> = {
@@ -35,7 +35,7 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.families-missing': {
     title: 'Expected metric families absent',
-    message: '{url} lacks expected metric families: {family}',
+    message: '{url} lacks expected metric families: {family} ({detail})',
     explanation: 'Dashboards and alerts from the guide rely on families such as harbor_project_total, harbor_core_http_request_total and registry_http_requests_total; if a component is not scraped (missing `comp` parameter) or disabled, those series are absent and alerts never fire.',
     remediation: {
       summary: 'Scrape each Harbor component (exporter, core, registry, jobservice) and confirm the families appear.',
@@ -49,13 +49,14 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.auth-failures-high': {
     title: 'Many 401 responses',
-    message: '{ratio} of registry requests answer 401 (threshold {threshold})',
+    message: '{ratio} of registry requests in {family} answer 401 ({value} responses; threshold {threshold})',
     explanation: 'Some 401s are normal (the first request of each token flow), but a high share means clients keep presenting missing or wrong credentials: an expired robot, a rotated secret, or pods without pull secrets retrying in back-off.',
     remediation: {
       summary: 'Find the clients failing authentication and fix their credentials.',
       steps: [
         'Harbor core logs: `docker compose logs core | grep -i unauthorized` (source IP and user).',
         'Cluster side: `kubectl get events -A --field-selector reason=Failed | grep -i unauthorized`.',
+        'Watch the counter: `curl -s {url} | grep "^{family}"`.',
       ],
       docs: [DOCS.harborMetrics, DOCS.harborRobotSystem],
       guideStep: GUIDE.monitoring,
@@ -63,33 +64,33 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.errors-high': {
     title: 'Many 5xx responses',
-    message: '{ratio} of registry requests answer 5xx (threshold {threshold})',
+    message: '{ratio} of registry requests in {family} answer 5xx ({value} responses; threshold {threshold})',
     explanation: 'Server errors mean a failing Harbor component or storage backend; pulls fail intermittently and retries add load.',
     remediation: {
       summary: 'Check Harbor component health and storage.',
-      steps: ['`curl -s https://<harbor>/api/v2.0/health | jq`.', '`docker compose logs --tail=200 core registry` and storage backend status.'],
+      steps: ['`curl -s https://<harbor>/api/v2.0/health | jq`.', '`docker compose logs --tail=200 core registry` and storage backend status.', 'Watch the counter: `curl -s {url} | grep "^{family}"`.'],
       docs: [DOCS.harborMetrics, DOCS.harborTroubleshoot],
       guideStep: GUIDE.monitoring,
     },
   },
   'metrics.latency-high': {
     title: 'Registry latency high',
-    message: '{family} latency is {seconds} s (threshold {threshold} s)',
+    message: '{family} latency is {seconds} s for {value} (threshold {threshold} s)',
     explanation: 'Slow manifest and blob requests stretch image pulls past kubelet deadlines and slow scale-out.',
     remediation: {
       summary: 'Find the slow component (core, registry, storage, database) and relieve it.',
-      steps: ['Compare core and registry request-duration histograms by operation.', 'Check storage backend latency and database load; scale Harbor components if needed.'],
+      steps: ['Compare core and registry request-duration histograms by operation.', 'Check storage backend latency and database load; scale Harbor components if needed.', 'Watch the histogram: `curl -s {url} | grep "^{family}"`.'],
       docs: [DOCS.harborMetrics],
       guideStep: GUIDE.monitoring,
     },
   },
   'metrics.storage-near-quota': {
     title: 'Project storage near quota',
-    message: 'Project {project} uses {ratio} of its storage quota (threshold {threshold})',
+    message: 'Project {project} uses {ratio} of its storage quota ({value} bytes; threshold {threshold})',
     explanation: 'When a project reaches its quota Harbor refuses pushes; CI stops publishing images and deployments pin old tags.',
     remediation: {
       summary: 'Raise the quota of {project} or clean up old artifacts (retention rules, garbage collection).',
-      steps: ['`GET /api/v2.0/quotas?reference=project&reference_id=ID`.', 'Add tag retention rules and run garbage collection; or raise the quota in Administration > Project Quotas.'],
+      steps: ['`GET /api/v2.0/quotas?reference=project&reference_id=ID`.', 'Add tag retention rules and run garbage collection; or raise the quota in Administration > Project Quotas.', 'Watch usage: `curl -s {url} | grep harbor_project_quota`.'],
       docs: [DOCS.harborQuotas, DOCS.harborMetrics],
       guideStep: GUIDE.monitoring,
     },
@@ -100,7 +101,7 @@ export const metrics: AreaCatalog<'metrics'> = {
     explanation: 'Wrong port (the Harbor web port instead of `metric.port`), wrong path, https vs http, or missing `comp` params leave Harbor unmonitored while Prometheus reports the target as up or silently drops it.',
     remediation: {
       summary: 'Point the scrape jobs at <harbor>:<metric.port><metric.path> with one job per component.',
-      steps: ['Check targets in Prometheus (Status > Targets) and `promtool check config {path}`.', 'Use `metrics_path: /metrics`, the metrics port, and `params: {comp: [core]}` per component job.'],
+      steps: ['Check targets in Prometheus (Status > Targets) and `promtool check config {path}`.', 'Use `metrics_path: /metrics`, the metrics port, and `params: {comp: [core]}` per component job; the endpoint to scrape is {url}.'],
       docs: [DOCS.prometheusScrape, DOCS.harborMetrics],
       guideStep: GUIDE.monitoring,
     },

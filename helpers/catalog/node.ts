@@ -13,11 +13,11 @@ export const NODE_PARAMS: AreaParams<'node'> = {
   'node.disk-full': ['node', 'path', 'detail'],
   'node.ca-not-installed': ['node', 'host', 'path'],
   'node.ca-mismatch': ['node', 'host', 'path', 'issuer'],
-  'node.containerd-config-conflict': ['node', 'host', 'path', 'detail'],
-  'node.containerd-dropin-replaces-cri': ['node', 'path', 'version', 'detail'],
+  'node.containerd-config-conflict': ['path', 'field', 'detail'],
+  'node.containerd-dropin-replaces-cri': ['path', 'field', 'detail'],
   'node.hosts-toml-invalid': ['node', 'host', 'path', 'detail'],
-  'node.insecure-skip-verify': ['node', 'host', 'path'],
-  'node.plaintext-registry-credentials': ['node', 'host', 'path'],
+  'node.insecure-skip-verify': ['host', 'path', 'field'],
+  'node.plaintext-registry-credentials': ['host', 'path', 'field', 'detail'],
   'node.clock-skew': ['node', 'seconds'],
   'node.nodeconfig-invalid': ['path', 'field', 'detail'],
   'node.sandbox-image-unpullable': ['node', 'image', 'detail'],
@@ -76,14 +76,14 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.containerd-config-conflict': {
     title: 'containerd config_path combined with legacy registry settings',
-    message: 'containerd config {path} sets config_path together with registry.mirrors / registry.configs TLS ({detail})',
+    message: 'containerd config {path} ({field}) sets config_path together with registry.mirrors / registry.configs TLS ({detail})',
     explanation:
       'containerd refuses to load the CRI plugin ("`mirrors` cannot be set when `config_path` is provided"), or ignores one of the two, when the deprecated `registry.mirrors` / `registry.configs.*.tls` are set alongside `config_path`. The guide\'s Step 7 NodeConfig has exactly this combination; without the CRI plugin the kubelet cannot run any pod.',
     remediation: {
       summary: 'Keep only `config_path` and move mirrors/TLS into hosts.toml files.',
       steps: [
         'Remove `registry.mirrors` and `registry.configs."<host>".tls` from NodeConfig `spec.containerd.config`; keep `config_path = "/etc/containerd/certs.d"`.',
-        hostsToml,
+        hostsToml.replaceAll('{host}', 'HOST'),
         'Re-run `sudo nodeadm init --config-source file://nodeconfig.yaml` and check `journalctl -u containerd | grep -i "failed to load plugin"`.',
       ],
       docs: [DOCS.containerdHosts, DOCS.containerdCriRegistry, DOCS.containerdMirrorsIssue, DOCS.eksHybridNodeadm],
@@ -92,7 +92,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.containerd-dropin-replaces-cri': {
     title: 'containerd drop-in replaces the CRI plugin section',
-    message: 'On containerd {version}, the drop-in {path} replaces the whole CRI plugin section of the base config ({detail})',
+    message: 'On containerd 1.x, the drop-in {path} ({field}) replaces the whole CRI plugin section of the base config ({detail})',
     explanation:
       'containerd 1.x merges `imports` per plugin section, not per key: a drop-in that defines `[plugins."io.containerd.grpc.v1.cri"...]` replaces the base CRI config, silently dropping `config_path`, `SystemdCgroup` and `sandbox_image` set by nodeadm. containerd 2.0 merges sections key by key.',
     remediation: {
@@ -123,7 +123,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.insecure-skip-verify': {
     title: 'TLS verification disabled for the registry',
-    message: 'Node {node} disables TLS verification for {host} in {path}',
+    message: '{path} disables TLS verification for {host} ({field})',
     explanation: '`skip_verify = true` (hosts.toml) or `insecure_skip_verify = true` (CRI config) accepts any certificate, so anyone on the path can serve images to the node. It also hides CA problems that come back when the setting is removed.',
     remediation: {
       summary: 'Install the registry CA and remove skip_verify / insecure_skip_verify.',
@@ -137,7 +137,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.plaintext-registry-credentials': {
     title: 'Registry credentials in containerd config',
-    message: 'Node {node} stores credentials for {host} in {path}',
+    message: '{path} stores credentials for {host} ({field}: {detail})',
     explanation: 'Credentials in `registry.configs.<host>.auth` (as in the guide\'s NodeConfig) are readable in the TOML on every node and in NodeConfig/user data, are deprecated in containerd, and grant pull to every pod on the node regardless of namespace.',
     remediation: {
       summary: 'Remove the auth block and use Kubernetes pull secrets per namespace.',

@@ -26,7 +26,7 @@ async function apiFailure(ctx: CheckContext, path: string, o: Extract<ApiOutcome
   const ev = { status: o.status, headers: o.headers, body: o.bodySnippet };
   if (o.status === 401 || o.status === 403) return { findings: [], evidence: { ...ev, note: 'admin credentials refused or missing' } };
   if (!(await reportOnce(ctx, 'harbor.unreachable'))) return { findings: [], evidence: { ...ev, blockedBy: 'harbor.unreachable' } };
-  return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, status: o.status, detail: o.bodySnippet.slice(0, 200) }, evidence: ev })], evidence: ev };
+  return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, detail: `HTTP ${o.status}: ${o.bodySnippet.slice(0, 200)}` }, evidence: ev })], evidence: ev };
 }
 
 const pingCheck: Check = {
@@ -52,9 +52,9 @@ const healthCheck: Check = {
     const host = harborUrl(ctx.target).host;
     const findings: Finding[] = comps
       .filter((c) => c.status !== 'healthy')
-      .map((c) => finding('harbor.unhealthy', { subject: `${host}/${c.name ?? '?'}`, params: { host, name: c.name ?? '?', status: c.status ?? '?', detail: c.error ?? '' }, evidence: { component: c } }));
+      .map((c) => finding('harbor.unhealthy', { subject: `${host}/${c.name ?? '?'}`, params: { host, component: c.name ?? '?', status: c.status ?? 'unhealthy', detail: c.error ?? '' }, evidence: { component: c } }));
     if (findings.length === 0 && r.json.status && r.json.status !== 'healthy') {
-      findings.push(finding('harbor.unhealthy', { subject: host, params: { host, name: 'overall', status: r.json.status, detail: '' }, evidence: { health: r.json } }));
+      findings.push(finding('harbor.unhealthy', { subject: host, params: { host, component: 'overall', status: r.json.status, detail: '' }, evidence: { health: r.json } }));
     }
     return { findings, evidence: { health: r.json } };
   },
@@ -87,7 +87,7 @@ const systeminfoCheck: Check = {
     if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return { findings: [], evidence: { systeminfo: info, blockedBy: 'harbor.external-url-mismatch' } };
     const first = mismatches[0]!;
     return {
-      findings: [finding('harbor.external-url-mismatch', { subject: harbor.host, params: { url: first.value, expected: ctx.target.harbor.url, name: first.field }, evidence: { systeminfo: info, mismatches } })],
+      findings: [finding('harbor.external-url-mismatch', { subject: harbor.host, params: { url: first.value, expected: ctx.target.harbor.url, field: first.field }, evidence: { systeminfo: info, mismatches } })],
       evidence: { systeminfo: info },
     };
   },
@@ -121,7 +121,7 @@ const projectPostureCheck: Check = {
       evidence[name] = { metadata: md };
       const severity = md.severity ?? 'none';
       if (md.auto_scan !== 'true') findings.push(finding('harbor.auto-scan-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md } }));
-      if (md.prevent_vul !== 'true') findings.push(finding('harbor.prevent-vul-off', { subject: `project/${name}`, params: { project: name, detail: severity }, evidence: { metadata: md, severity } }));
+      if (md.prevent_vul !== 'true') findings.push(finding('harbor.prevent-vul-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md, severity } }));
     }
     return { findings, evidence };
   },
@@ -150,7 +150,7 @@ const notaryCheck: Check = {
       const r = await getProject(ctx, name);
       if (!r.ok) continue;
       if (r.json.metadata?.enable_content_trust === 'true') {
-        findings.push(finding('harbor.notary-removed', { subject: `project/${name}`, params: { project: name, detail: version ?? 'unknown' }, evidence: { metadata: r.json.metadata, harborVersion: version } }));
+        findings.push(finding('harbor.notary-removed', { subject: `project/${name}`, params: { project: name, version: version ?? 'unknown' }, evidence: { metadata: r.json.metadata, harborVersion: version } }));
       }
     }
     return { findings, evidence };

@@ -88,7 +88,7 @@ async function transportFor(ctx: CheckContext, img: ProbeImage, f: TransportFail
   if (isTransportOwned(f)) return transportOutcome(ctx, f);
   const cause = f.kind === 'timeout' || f.kind === 'aborted' ? 'image.pull-timeout' : f.cause === 'image.pull-interrupted' ? 'image.pull-interrupted' : 'image.unknown';
   if (!(await reportOnce(ctx, `${cause}:${img.ref}`))) return { findings: [], evidence: { blockedBy: cause } };
-  return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, detail: f.detail, ...(f.code ? { code: f.code } : {}) }, evidence: { transport: f } })], evidence: { transport: f } };
+  return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, ...(img.parsed.ok ? { host: img.parsed.ref.domain } : {}), detail: f.detail, ...(f.code ? { code: f.code } : {}) }, evidence: { transport: f } })], evidence: { transport: f } };
 }
 
 const referenceCheck: Check = {
@@ -100,7 +100,7 @@ const referenceCheck: Check = {
     perImage(ctx, async (img) => {
       if (img.parsed.ok) return { findings: [], evidence: { normalized: img.parsed.ref.normalized, onHarbor: img.onHarbor } };
       const { reason, detail } = img.parsed;
-      return { findings: [finding('image.invalid-reference', { subject: img.ref, params: { image: img.ref, reason, detail }, evidence: { reason } })], evidence: { reason } };
+      return { findings: [finding('image.invalid-reference', { subject: img.ref, params: { image: img.ref, detail }, evidence: { reason } })], evidence: { reason } };
     }),
 };
 
@@ -170,7 +170,7 @@ const platformsCheck: Check = {
       const evidence = { wanted: img.platforms, available: p.platforms };
       const findings = img.platforms
         .filter((want) => !p.platforms.some((have) => platformMatches(want, have)))
-        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, platforms: p.platforms.join(', ') || 'none' }, evidence }));
+        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, platforms: p.platforms.join(', ') || 'none', detail: `wanted ${img.platforms.join(', ')}` }, evidence }));
       return { findings, evidence };
     }),
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Check, CheckContext, CheckOutput } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
+import { harborUrl } from '../../registry/http.ts';
 import type { Target } from '../../target/load.ts';
 import { targetPath } from '../../target/load.ts';
 import { p99Series } from './latency.ts';
@@ -103,7 +104,7 @@ export const scrapeCheck: Check = {
     return {
       findings: [finding('metrics.unreachable', {
         subject: subjectOf(ctx),
-        params: { url: s.main.url, detail: s.main.detail, ...(s.main.status ? { value: s.main.status } : {}) },
+        params: { url: s.main.url, detail: s.main.detail, ...(s.main.status ? { status: s.main.status } : {}) },
         evidence: { reason: s.main.reason, detail: s.main.detail, status: s.main.status, codes: s.main.codes, durationMs: s.main.durationMs },
       })],
       evidence: scrapeEvidence(s),
@@ -258,8 +259,8 @@ export const harborUpCheck: Check = {
     return {
       findings: down.map((c) => finding('harbor.unhealthy', {
         subject: `${ctx.target.harbor.url} component ${c.component}`,
-        params: { url: ctx.target.metrics!.url, component: c.component, value: c.component, detail: `harbor_up{component="${c.component}"} is 0` },
-        evidence: { source: 'harbor_up (exporter view of /api/v2.0/health)', components },
+        params: { host: harborUrl(ctx.target).host, component: c.component, status: 'down', detail: `${ctx.target.metrics!.url}: harbor_up{component="${c.component}"} is 0` },
+        evidence: { source: 'harbor_up (exporter view of /api/v2.0/health)', metricsUrl: ctx.target.metrics!.url, components },
       })),
       evidence: { components },
     };

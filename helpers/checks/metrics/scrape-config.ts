@@ -44,7 +44,7 @@ export function lintScrapeConfig(text: string, exp: ScrapeConfigExpectation): { 
   const bad = (detail: string, job?: string) =>
     findings.push(finding('metrics.scrape-config-invalid', {
       subject: exp.path,
-      params: { path: exp.path, url: exp.metricsUrl, detail, ...(job ? { field: `scrape_configs[job_name=${job}]` } : {}) },
+      params: { path: exp.path, url: exp.metricsUrl, detail: job ? `scrape_configs[job_name=${job}]: ${detail}` : detail },
       evidence: { file: exp.path, expected: want, ...(job ? { job } : {}) },
     }));
 

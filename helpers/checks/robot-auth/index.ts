@@ -66,7 +66,7 @@ export interface RobotVerdict {
 function realmUnreachable(ctx: CheckContext, realm: string, t: Extract<TokenOutcome, { kind: 'unreachable' }>, matches: boolean): Finding {
   return finding('auth.token-realm-unreachable', {
     subject: harborUrl(ctx.target).host,
-    params: { url: realm, expected: ctx.target.harbor.url, detail: t.failure.detail, ...(t.failure.code ? { code: t.failure.code } : {}) },
+    params: { url: realm, host: harborUrl(ctx.target).host, detail: t.failure.detail, ...(t.failure.code ? { code: t.failure.code } : {}) },
     evidence: { realm, realmMatchesHarborUrl: matches, transport: t.failure },
   });
 }
@@ -126,7 +126,7 @@ const challengeCheck: Check = {
       // A registry behind Harbor always answers 401 + Bearer; anything else is not Harbor's /v2/.
       if (p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'))) return { findings: [], evidence: { ...evidence, note: 'not token auth' } };
       return {
-        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, status: p.status, detail: p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})` }, evidence })],
+        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, detail: `HTTP ${p.status}: ${p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})`}` }, evidence })],
         evidence,
       };
     }
@@ -138,7 +138,7 @@ const challengeCheck: Check = {
     if (anon.kind === 'unreachable') {
       if (await reportOnce(ctx, 'auth.token-realm-unreachable')) findings.push(realmUnreachable(ctx, realm, anon, m.matches));
     } else if (!m.matches && (await reportOnce(ctx, 'harbor.external-url-mismatch'))) {
-      findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
+      findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, field: 'the Bearer realm of /v2/', expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
     }
     return { findings, evidence };
   },
@@ -208,7 +208,7 @@ const scopeCheck: Check = {
       const actions = grantedActions(t.claims, repo);
       grants[repo] = actions;
       if (!actions.includes('pull') && (await reportOnce(ctx, `auth.insufficient-scope:${name}`.concat(repo === v.repository ? '' : `:${repo}`)))) {
-        findings.push(finding('auth.insufficient-scope', { subject: name, params: { robot: name, repository: repo, project: projectOf(repo) }, evidence: { claims: t.claims } }));
+        findings.push(finding('auth.insufficient-scope', { subject: name, params: { image: `${harborUrl(ctx.target).host}/${repo}`, host: harborUrl(ctx.target).host, detail: `the token for ${name} grants no pull on ${repo}` }, evidence: { claims: t.claims, robot: name, repository: repo } }));
       }
     }
     return { findings, evidence: { grants } };
@@ -238,7 +238,7 @@ const expiryCheck: Check = {
     const expiresAt = new Date(r.expires_at * 1000).toISOString();
     if (msLeft <= 0) {
       if (!(await reportOnce(ctx, `auth.robot-expired:${name}`))) return { findings: [], evidence: { ...ev, blockedBy: 'auth.robot-expired' } };
-      return { findings: [finding('auth.robot-expired', { subject: name, params: { robot: name, expiresAt, daysLeft }, evidence: ev })], evidence: ev };
+      return { findings: [finding('auth.robot-expired', { subject: name, params: { robot: name, expiresAt }, evidence: { ...ev, daysLeft } })], evidence: ev };
     }
     if (daysLeft < ctx.target.robot!.expiryWarningDays) {
       return { findings: [finding('auth.robot-expiring-soon', { subject: name, params: { robot: name, expiresAt, daysLeft }, evidence: ev })], evidence: ev };
@@ -265,7 +265,7 @@ const anonymousCheck: Check = {
     const denied = m.kind === 'http' && (m.status === 401 || m.status === 403);
     const evidence = { repository: repo, anonymousToken: tokenEvidence(t), manifestStatus: m.kind === 'ok' ? 200 : m.kind === 'http' ? m.status : m.kind, anonymousPull: m.kind === 'ok' };
     if (denied && !ctx.target.robot) {
-      return { findings: [finding('auth.credentials-missing', { subject: img.ref, params: { image: img.ref, repository: repo, project: projectOf(repo), status: m.status }, evidence })], evidence };
+      return { findings: [finding('auth.credentials-missing', { subject: img.ref, params: { image: img.ref, host: harborUrl(ctx.target).host, detail: `anonymous manifest request answered HTTP ${m.status}` }, evidence })], evidence };
     }
     return { findings: [], evidence };
   },
