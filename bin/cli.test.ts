@@ -44,6 +44,11 @@ describe('command line contract', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'hd-cli-'));
   writeFileSync(join(dir, 'bad.yaml'), 'harbor:\n  url: [oops\n');
+  writeFileSync(join(dir, 'garbage.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all!!\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(dir, 'badca.yaml'), 'harbor:\n  url: https://h.example.test\n  caBundle: ./garbage.pem\n');
+  writeFileSync(join(dir, 'noca.yaml'), 'harbor:\n  url: https://h.example.test\n  caBundle: ./missing.pem\n');
+  writeFileSync(join(dir, 'Corefile'), '.:53 {\n  hosts {\n    1.2.3.4 x\n');
+  writeFileSync(join(dir, 'badcore.yaml'), 'harbor:\n  url: https://h.example.test\ndns:\n  corefile: ./Corefile\n');
   writeFileSync(join(dir, 'inline.yaml'), 'harbor:\n  url: https://h.example.test\nrobot:\n  name: robot$x\n  secret: topsecret-inline\n');
   it.each([
     ['no command', [], /Usage:/],
@@ -53,6 +58,9 @@ describe('command line contract', () => {
     ['bad --fail-on', ['run', '--target', join(dir, 'bad.yaml'), '--fail-on', 'info'], /--fail-on takes "error" or "warning"/],
     ['malformed target YAML', ['run', '--target', join(dir, 'bad.yaml')], /bad\.yaml:\d+:\d+: malformed YAML/],
     ['inline secret in target', ['run', '--target', join(dir, 'inline.yaml')], /robot\.secret: give a secret as \{env: VAR\} or \{file: PATH\}/],
+    ['garbage CA PEM', ['run', '--target', join(dir, 'badca.yaml')], /harbor\.caBundle: /],
+    ['unreadable CA bundle', ['run', '--target', join(dir, 'noca.yaml')], /harbor\.caBundle: cannot read .*ENOENT/],
+    ['malformed Corefile', ['run', '--target', join(dir, 'badcore.yaml')], /dns\.corefile: .*Corefile:\d+: malformed Corefile/],
     ['missing target file', ['run', '--target', join(dir, 'nope.yaml')], /cannot read target file .*ENOENT/],
     ['unreadable NodeConfig', ['lint', 'nodeconfig', join(dir, 'nope.yaml')], /cannot read NodeConfig/],
     ['lint without kind', ['lint', 'corefile', 'x'], /lint takes "nodeconfig"/],

@@ -7,6 +7,7 @@ import type { Severity } from '../findings/cause-ids.ts';
 import { readResults } from '../runner/results-store.ts';
 import { atOrAbove } from '../runner/run-suites.ts';
 import { loadTarget } from '../target/load.ts';
+import { preflight } from '../target/preflight.ts';
 import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
@@ -58,6 +59,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targetFile = (await ensureSandbox({ log: (m) => process.stderr.write(`  ${m}\n`) })).targetFile;
   }
   const target = loadTarget(targetFile); // exit 2 with a precise message before anything runs
+  preflight(target);
 
   const out = resolve(values.out ?? join(PROJECT_ROOT, 'out'));
   const resultsDir = join(out, 'results');

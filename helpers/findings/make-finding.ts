@@ -12,7 +12,7 @@ const MISSING: Record<string, string> = {
   expected: 'the expected value', resolver: 'the resolver', repository: 'the repository', reference: 'the reference',
   platform: 'the node platform', platforms: 'the listed platforms', robot: 'the robot account', project: 'the project',
   node: 'the node', namespace: 'the namespace', pod: 'the pod', secret: 'the pull secret', path: 'the file', url: 'the URL',
-  status: 'an error status', detail: 'no further detail', version: 'an unknown version', field: 'a field',
+  status: 'an error status', detail: 'no further detail', component: 'a component', expiresAt: 'its expiry date', version: 'an unknown version', field: 'a field',
 };
 
 export function render(template: string, params: FindingParams): string {
