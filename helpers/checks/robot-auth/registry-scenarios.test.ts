@@ -81,9 +81,9 @@ function ctxFor(opts: { robot?: string; secret?: string; admin?: boolean; images
       ...(opts.robot ? { robot: { name: opts.robot, secret: { env: 'UNUSED_ROBOT' } } } : {}),
       images: opts.images ?? [{ ref: BUSY() }],
       nodes: { platforms: opts.nodes ?? ['linux/amd64', 'linux/arm64'] },
-      // The emulator answers some manifest/blob requests slowly (seconds, see report); 20 s keeps
-      // these scenarios about the causes, not the emulator's latency.
-      timeouts: opts.timeouts ?? { connectMs: 3000, requestMs: 20_000, runMs: 120_000 },
+      // Default requestMs (5 s): the emulator's pull path answers in milliseconds
+      // (fixtures/sandbox/harbor-emulator/latency.test.ts).
+      timeouts: opts.timeouts ?? { connectMs: 3000, requestMs: 5000, runMs: 120_000 },
     },
     { ...(opts.robot ? { robotSecret: opts.secret ?? SECRET } : {}), ...(opts.admin ? { adminPassword: ADMIN } : {}) },
   );
