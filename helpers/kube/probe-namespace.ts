@@ -116,6 +116,18 @@ export class ProbeNamespace {
     return this.kube.request<Pod>('POST', `/api/v1/namespaces/${this.namespace}/pods`, { body, what: `create probe pod ${spec.name}` });
   }
 
+  /**
+   * A dockerconfigjson pull secret for the probe pods (the target's robot credentials), labelled
+   * and deleted with the run. The value is built in memory and never logged.
+   */
+  async createPullSecret(name: string, registryHost: string, username: string, password: string): Promise<void> {
+    const cfg = { auths: { [registryHost]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+    await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, {
+      body: { metadata: { name, labels: this.labels }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } },
+      what: `create probe pull secret ${name}`,
+    });
+  }
+
   async getPod(name: string): Promise<Pod> {
     return this.kube.request<Pod>('GET', `/api/v1/namespaces/${this.namespace}/pods/${name}`, { what: `get probe pod ${name}` });
   }
@@ -160,6 +172,7 @@ export class ProbeNamespace {
     await this.kube
       .request('DELETE', `/api/v1/namespaces/${this.namespace}/pods`, { query: { labelSelector: sel, gracePeriodSeconds: 0 }, what: 'delete probe pods', ms: 10_000 })
       .catch(() => undefined);
+    await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/secrets`, { query: { labelSelector: sel }, what: 'delete probe secrets', ms: 10_000 }).catch(() => undefined);
     if (this.#created) {
       await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}`, { query: { gracePeriodSeconds: 0 }, what: `delete namespace ${this.namespace}`, ms: 10_000 }).catch(() => undefined);
     }

@@ -1,0 +1,102 @@
+import type { Check } from '../check.ts';
+import type { Finding } from '../../findings/finding.ts';
+import { finding } from '../../findings/make-finding.ts';
+import { kubeApplies, probesApply, withKube } from '../../kube/context.ts';
+import { listNodes, probeImage, probeRegistryHost, runProbes } from '../../kube/probe-runner.ts';
+import { internalIP, matchesSelector, nodeReady } from '../../kube/types.ts';
+import { harborUrl } from '../../registry/http.ts';
+import { tlsSession } from '../tls/session.ts';
+import { allowedKubeletRange, hybridHints, kubeletSkew } from './node-facts.ts';
+import { analyseNodeProbe, parseProbeOutput, probeScript } from './node-probe.ts';
+
+/** Node objects: readiness, hybrid label, kubelet ↔ API server skew, InternalIP (read-only). */
+export const nodeInventoryCheck: Check = {
+  id: 'node-inventory',
+  suite: 'nodes',
+  title: 'Nodes are Ready, labelled, and within the kubelet version skew',
+  applies: kubeApplies,
+  run: (ctx) =>
+    withKube(ctx, async (kube) => {
+      const selector = ctx.target.kubernetes!.hybridSelector;
+      const nodes = await listNodes(kube, ctx.signal);
+      const version = await kube.request<{ gitVersion?: string }>('GET', '/version', { what: 'get API server version', signal: ctx.signal });
+      const server = version.gitVersion ?? '';
+      const findings: Finding[] = [];
+      const rows = [];
+      for (const n of nodes) {
+        const name = n.metadata.name;
+        const ready = nodeReady(n);
+        if (!ready.ready) findings.push(finding('cluster.node-not-ready', { subject: `node/${name}`, params: { node: name, status: ready.reason ?? 'NotReady', detail: ready.message ?? ready.reason ?? 'Ready condition is not True' }, evidence: { node: name, ready } }));
+        const hints = hybridHints(n, selector);
+        if (hints.length) findings.push(finding('node.hybrid-label-missing', { subject: `node/${name}`, params: { node: name }, evidence: { node: name, hints, selector } }));
+        const kubelet = n.status?.nodeInfo?.kubeletVersion;
+        const skew = kubeletSkew(kubelet, server);
+        if (skew) findings.push(finding('eks.version-skew', { subject: `node/${name}`, params: { node: name, version: kubelet ?? '?', expected: allowedKubeletRange(server) }, evidence: { node: name, kubelet, apiServer: server, detail: skew } }));
+        rows.push({ node: name, side: matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud', ready: ready.ready, kubelet, internalIP: internalIP(n) ?? null, runtime: n.status?.nodeInfo?.containerRuntimeVersion, arch: n.status?.nodeInfo?.architecture });
+      }
+      return { findings, evidence: { apiServer: server, nodes: rows } };
+    }),
+};
+
+/**
+ * One probe pod per selected node (hybrid nodes by default): certs.d CA present and signing the
+ * served chain, hosts.toml, containerd config and drop-ins, resolv.conf, clock offset, and the
+ * real pull of the probe image by the node's runtime. One result per node.
+ */
+export const nodeProbeCheck: Check = {
+  id: 'node-probe',
+  suite: 'nodes',
+  title: 'Each hybrid node trusts the registry CA, has a sane containerd config and pulls the probe image',
+  applies: (t) => {
+    const p = probesApply(t);
+    if (p !== true) return p;
+    return t.kubernetes?.probeImage || t.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
+  },
+  run: (ctx) =>
+    withKube(ctx, async (kube) => {
+      const k = ctx.target.kubernetes!;
+      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => matchesSelector(n.metadata.labels, k.hybridSelector) && nodeReady(n).ready);
+      if (!nodes.length) return { findings: [], evidence: { skipped: `no Ready node matches ${k.hybridSelector}` } };
+      const host = probeRegistryHost(ctx);
+      let served: import('../../net/cert-facts.ts').ParsedCert[] | undefined;
+      if (harborUrl(ctx.target).protocol === 'https:') {
+        try {
+          served = (await tlsSession(ctx)).chain?.served;
+        } catch {
+          served = undefined; // the tls suite owns TLS failures; the CA comparison is then skipped
+        }
+      }
+      const lookup = harborUrl(ctx.target).hostname;
+      const specs = nodes.map((n, i) => ({
+        name: `node-probe-${i}`,
+        node: n.metadata.name,
+        command: ['sh', '-c', probeScript(host, lookup)],
+        host: { hostNetwork: true, privileged: true, mounts: [{ name: 'etc', hostPath: '/etc', mountPath: '/host/etc' }] },
+        tolerateAll: true,
+      }));
+      return runProbes(ctx, kube, specs, async (results) => {
+        const findings: Finding[] = [];
+        const perNode: Record<string, unknown>[] = [];
+        for (const r of results) {
+          const node = r.node!;
+          if (r.pullError) {
+            const c = r.pullError.classification;
+            findings.push(finding(c.cause, { subject: `node/${node}`, params: { ...c.params, node, image: probeImage(ctx) }, evidence: { node, probe: r.name, reason: r.pullError.reason, message: r.pullError.message, rule: c.rule } }));
+            perNode.push({ node, pulled: false, pullError: r.pullError.reason });
+            continue;
+          }
+          if (!r.log) {
+            perNode.push({ node, pulled: r.phase !== 'Pending', phase: r.phase, timedOut: r.timedOut });
+            continue;
+          }
+          const created = (r.createdAt ?? r.finishedAt) / 1000;
+          const a = analyseNodeProbe({ node, registryHost: host, output: parseProbeOutput(r.log), ...(served ? { servedChain: served } : {}), referenceEpoch: (created + r.finishedAt / 1000) / 2, windowSeconds: r.finishedAt / 1000 - created });
+          findings.push(...a.findings);
+          perNode.push({ ...a.evidence, pulled: true, pullSeconds: r.pullSeconds });
+        }
+        return { findings, evidence: { registryHost: host, nodes: perNode } };
+      });
+    }),
+};
+
+export const nodesChecks: Check[] = [nodeInventoryCheck, nodeProbeCheck];

@@ -1,0 +1,122 @@
+import type { CheckContext } from '../checks/check.ts';
+import { classifyPullError, type Classification } from '../classifier/pull-error-classifier.ts';
+import { harborUrl } from '../registry/http.ts';
+import { parseReference } from '../registry/reference.ts';
+import type { KubeClient } from './client.ts';
+import { withProbeNamespace, type ProbeNamespace, type ProbePodSpec } from './probe-namespace.ts';
+import { matchesSelector, type Node, type Pod } from './types.ts';
+import { PULL_WAITING_REASONS } from '../diagnose/diagnose.ts';
+
+/**
+ * Runs probe pods for the probe-based checks (nodes, pull-e2e, boundary, cluster-dns split
+ * view): one probe namespace per call, a pull secret built from the target's robot, bounded
+ * waits, results read back (phase, log, events, pull error classified), cleanup always.
+ */
+
+export const PROBE_PULL_SECRET = 'hybrid-doctor-pull';
+
+export interface ProbeResult {
+  name: string;
+  node?: string;
+  /** Succeeded / Failed / Running / Pending (last seen). */
+  phase: string;
+  timedOut: boolean;
+  log?: string;
+  events: { reason: string; message: string }[];
+  /** When the container waited on an image pull: the waiting text and its classification. */
+  pullError?: { reason: string; message: string; classification: Classification };
+  /** `Successfully pulled image "x" in 1.2s (...)` → seconds. */
+  pullSeconds?: number;
+  /** Pod IP (boundary probes). */
+  podIP?: string;
+  createdAt?: number;
+  finishedAt: number;
+}
+
+export function probeImage(ctx: CheckContext): string | undefined {
+  return ctx.target.kubernetes?.probeImage ?? ctx.target.images[0]?.ref;
+}
+
+/** registry host[:port] of the probe image (the certs.d directory name). */
+export function probeRegistryHost(ctx: CheckContext): string {
+  const img = probeImage(ctx);
+  const r = img ? parseReference(img) : undefined;
+  return r?.ok ? r.ref.domain : harborUrl(ctx.target).host;
+}
+
+export async function listNodes(kube: KubeClient, signal?: AbortSignal): Promise<Node[]> {
+  return (await kube.listAll<Node>('/api/v1/nodes', { what: 'list nodes', ...(signal ? { signal } : {}) })).items;
+}
+
+export function nodeSide(node: Node, selector: string): 'hybrid' | 'cloud' {
+  return matchesSelector(node.metadata.labels, selector) ? 'hybrid' : 'cloud';
+}
+
+/** `Successfully pulled image "busybox" in 1.234s (1.234s including waiting)` / `in 850ms`. */
+export function pulledSeconds(message: string): number | undefined {
+  const m = /Successfully pulled image "[^"]*" in ([\d.]+)(ms|s)\b/.exec(message) ?? /pulled image[^\n]*? in ([\d.]+)(ms|s)\b/i.exec(message);
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  return m[2] === 'ms' ? v / 1000 : v;
+}
+
+const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => c.state?.waiting?.reason && PULL_WAITING_REASONS.has(c.state.waiting.reason) && c.state.waiting.reason !== 'ErrImagePull');
+
+/**
+ * Creates the pods in a probe namespace, waits for each (Succeeded/Failed, stuck in pull
+ * back-off, or `untilRunning` for long-lived server pods), reads logs/events, and hands the
+ * results plus the open namespace to `use` before cleanup.
+ */
+export async function runProbes<T>(
+  ctx: CheckContext,
+  kube: KubeClient,
+  specs: Omit<ProbePodSpec, 'image' | 'pullSecrets'>[],
+  use: (results: ProbeResult[], ns: ProbeNamespace) => Promise<T>,
+  opts: { deadlineMs?: number; untilRunning?: boolean } = {},
+): Promise<T> {
+  const image = probeImage(ctx);
+  if (!image) throw new Error('no probe image (kubernetes.probeImage or images[0])');
+  const k = ctx.target.kubernetes!;
+  return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
+    const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined ? { u: ctx.target.robot.name, p: ctx.secrets.robotSecret } : undefined;
+    if (creds) await ns.createPullSecret(PROBE_PULL_SECRET, probeRegistryHost(ctx), creds.u, creds.p);
+    const created = new Map<string, number>();
+    for (const s of specs) {
+      const pod = await ns.createPod({ ...s, image, ...(creds ? { pullSecrets: [PROBE_PULL_SECRET] } : {}) });
+      created.set(s.name, Date.parse(pod.metadata.creationTimestamp ?? '') || Date.now());
+    }
+    const deadline = opts.deadlineMs ?? 90_000;
+    const results = await Promise.all(
+      specs.map(async (s): Promise<ProbeResult> => {
+        const done = opts.untilRunning ? (p: Pod) => p.status?.phase === 'Running' || terminal(p) || pullStuck(p) : (p: Pod) => terminal(p) || pullStuck(p);
+        const { pod, timedOut } = await ns.waitPod(s.name, done, deadline, ctx.signal);
+        const finishedAt = Date.now();
+        const events = await ns.podEvents(s.name).catch(() => []);
+        const waiting = pod?.status?.containerStatuses?.[0]?.state?.waiting;
+        let pullError: ProbeResult['pullError'];
+        if (waiting?.reason && PULL_WAITING_REASONS.has(waiting.reason)) {
+          const failed = events.filter((e) => e.reason === 'Failed' && !/^Error: /.test(e.message)).map((e) => e.message);
+          const text = failed[failed.length - 1] ?? waiting.message ?? waiting.reason;
+          pullError = { reason: waiting.reason, message: text, classification: classifyPullError(text) };
+        }
+        const pulled = events.map((e) => (e.reason === 'Pulled' ? pulledSeconds(e.message) : undefined)).find((x) => x !== undefined);
+        const log = pod && (terminal(pod) || pod.status?.phase === 'Running') ? await ns.logs(s.name).catch(() => undefined) : undefined;
+        return {
+          name: s.name,
+          ...(s.node ? { node: s.node } : {}),
+          phase: pod?.status?.phase ?? 'Unknown',
+          timedOut,
+          ...(log !== undefined ? { log } : {}),
+          events,
+          ...(pullError ? { pullError } : {}),
+          ...(pulled !== undefined ? { pullSeconds: pulled } : {}),
+          ...(pod?.status?.podIP ? { podIP: pod.status.podIP } : {}),
+          createdAt: created.get(s.name)!,
+          finishedAt,
+        };
+      }),
+    );
+    return use(results, ns);
+  });
+}
