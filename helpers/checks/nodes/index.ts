@@ -6,7 +6,7 @@ import { listNodes, probeImage, probeRegistryHost, runProbes } from '../../kube/
 import { internalIP, matchesSelector, nodeReady } from '../../kube/types.ts';
 import { harborUrl } from '../../registry/http.ts';
 import { tlsSession } from '../tls/session.ts';
-import { allowedKubeletRange, hybridHints, kubeletSkew } from './node-facts.ts';
+import { allowedKubeletRange, hybridHints, kubeletSkew, parseKubeVersion } from './node-facts.ts';
 import { analyseNodeProbe, parseProbeOutput, probeScript } from './node-probe.ts';
 
 /** Node objects: readiness, hybrid label, kubelet ↔ API server skew, InternalIP (read-only). */
@@ -34,7 +34,7 @@ export const nodeInventoryCheck: Check = {
         if (skew) findings.push(finding('eks.version-skew', { subject: `node/${name}`, params: { node: name, version: kubelet ?? '?', expected: allowedKubeletRange(server) }, evidence: { node: name, kubelet, apiServer: server, detail: skew } }));
         rows.push({ node: name, side: matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud', ready: ready.ready, kubelet, internalIP: internalIP(n) ?? null, runtime: n.status?.nodeInfo?.containerRuntimeVersion, arch: n.status?.nodeInfo?.architecture });
       }
-      return { findings, evidence: { apiServer: server, nodes: rows } };
+      return { findings, evidence: { apiServer: server, ...(parseKubeVersion(server) ? {} : { skewUnchecked: `API server version "${server}" is not a release version` }), nodes: rows } };
     }),
 };
 

@@ -26,7 +26,8 @@ export interface ParsedVersion {
 
 export function parseKubeVersion(v: string | undefined): ParsedVersion | undefined {
   const m = /^v?(\d+)\.(\d+)/.exec(v ?? '');
-  return m ? { major: Number(m[1]), minor: Number(m[2]), raw: v! } : undefined;
+  // v0.0.0 is what a source build without version ldflags reports: unknown, not "major 0".
+  return m && Number(m[1]) > 0 ? { major: Number(m[1]), minor: Number(m[2]), raw: v! } : undefined;
 }
 
 /**

@@ -129,9 +129,11 @@ export function analyseNodeProbe(i: NodeProbeInput): { findings: Finding[]; evid
   const config = o.files.get('/etc/containerd/config.toml');
   const containerd: Record<string, unknown> = {};
   for (const [path, text] of [...o.files].filter(([p]) => p === '/etc/containerd/config.toml' || /^\/etc\/containerd\/conf(ig)?\.d\//.test(p))) {
+    const base = path === '/etc/containerd/config.toml';
     const r = lintContainerdToml(text, { subject: `node/${i.node}:${path}`, harborHost: i.registryHost, field: path });
     containerd[path] = r.evidence;
-    for (const f of r.findings) findings.push({ ...f, params: { ...f.params, node: i.node, path } });
+    // The base config.toml IS the CRI section's home: "a drop-in replaces the CRI table" applies to imported drop-ins only.
+    for (const f of r.findings) if (!(base && f.cause === 'node.containerd-dropin-replaces-cri')) findings.push({ ...f, params: { ...f.params, node: i.node, path } });
   }
   let offset: number | undefined;
   if (o.epoch !== undefined && i.referenceEpoch !== undefined) {
