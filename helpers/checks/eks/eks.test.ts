@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeClusterBody, startDescribeClusterEndpoint, type DescribeClusterEndpoint } from '../../../fixtures/eks/describe-cluster-endpoint.ts';
+import { apiServerBinaries, startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
+import { createNode, createPod, ensureNamespace } from '../../../fixtures/kube/seed.ts';
+import { UsageError } from '../../errors.ts';
+import { createCheckContext } from '../../runner/context.ts';
+import { parseTarget } from '../../target/load.ts';
+import { cidrContains, cidrsOverlap, isRfc1918, parseCidr } from './cidr.ts';
+import { eksClusterCheck, remoteNetworkProblems } from './index.ts';
+
+describe('CIDR helpers', () => {
+  it('contains, overlaps, RFC 1918', () => {
+    expect(cidrContains(parseCidr('172.29.10.0/24')!, '172.29.10.20')).toBe(true);
+    expect(cidrContains(parseCidr('172.29.10.0/24')!, '172.29.11.1')).toBe(false);
+    expect(cidrsOverlap(parseCidr('10.0.0.0/8')!, parseCidr('10.100.0.0/16')!)).toBe(true);
+    expect(isRfc1918(parseCidr('172.32.0.0/16')!)).toBe(false);
+    expect(isRfc1918(parseCidr('192.168.4.0/22')!)).toBe(true);
+    expect(parseCidr('10.0.0.0/33')).toBeUndefined();
+  });
+
+  it.each([
+    [['172.29.10.0/24'], ['10.85.0.0/16'], '10.100.0.0/16', []],
+    [['100.64.0.0/16'], [], undefined, ['not within RFC 1918']],
+    [['10.100.0.0/24'], [], '10.100.0.0/16', ['overlaps the service CIDR']],
+    [['10.0.0.0/16'], ['10.0.128.0/17'], undefined, ['overlaps remoteNodeNetworks']],
+    [['nonsense'], [], undefined, ['not an IPv4 CIDR']],
+    [Array.from({ length: 16 }, (_, i) => `10.${i}.0.0/16`), [], undefined, ['16 CIDR blocks']],
+  ])('nodes %j pods %j svc %s', (nodes, pods, svc, want) => {
+    const p = remoteNetworkProblems(nodes, pods, svc);
+    expect(p.length).toBe(want.length);
+    want.forEach((w, i) => expect(p[i]!.detail).toContain(w));
+  });
+});
+
+const bins = apiServerBinaries();
+const ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED'] as const;
+
+describe.skipIf('missing' in bins)('eks checks against a local DescribeCluster endpoint and a real kube-apiserver', () => {
+  let api: ApiServer;
+  let eks: DescribeClusterEndpoint;
+  const saved: Partial<Record<(typeof ENV)[number], string | undefined>> = {};
+
+  beforeAll(async () => {
+    for (const k of ENV) saved[k] = process.env[k];
+    // Fake static credentials for this test only: the SDK signs with them (SigV4), the stand-in checks the signature shape.
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAHYBRIDDOCTORTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-for-local-endpoint';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    [api, eks] = await Promise.all([
+      startApiServer(),
+      startDescribeClusterEndpoint({
+        region: 'us-west-2',
+        clusters: {
+          hybrid: describeClusterBody({ name: 'hybrid', version: '1.33', remoteNodeCidrs: ['172.29.10.0/24'], remotePodCidrs: ['10.85.0.0/16'], endpointPublicAccess: true, endpointPrivateAccess: true }),
+          invalid: describeClusterBody({ name: 'invalid', remoteNodeCidrs: ['10.100.0.0/24', '100.64.0.0/16'], remotePodCidrs: ['10.85.0.0/16'] }),
+        },
+      }),
+    ]);
+    const kube = api.client();
+    await createNode(kube, { name: 'hybrid-1', labels: { 'eks.amazonaws.com/compute-type': 'hybrid' }, internalIP: '172.29.10.20', podCIDR: '10.85.1.0/24', kubeletVersion: 'v1.33.13' });
+    await createNode(kube, { name: 'hybrid-2', labels: { 'eks.amazonaws.com/compute-type': 'hybrid' }, internalIP: '192.168.50.5', podCIDR: '10.86.0.0/24', kubeletVersion: 'v1.29.1' });
+    await createNode(kube, { name: 'cloud-1', internalIP: '10.0.1.10', podCIDR: '10.0.64.0/24' });
+    await ensureNamespace(kube, 'apps');
+    await createPod(kube, { namespace: 'apps', name: 'web', node: 'hybrid-1', podIP: '10.99.0.5', containers: [{ name: 'web', image: 'harbor.sandbox.test/library/busybox:1.36' }] });
+    await createPod(kube, { namespace: 'apps', name: 'api', node: 'hybrid-1', podIP: '10.85.1.7', containers: [{ name: 'api', image: 'harbor.sandbox.test/library/busybox:1.36' }] });
+    await kube.close();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const k of ENV) if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    await eks?.close();
+    await api?.stop();
+  });
+
+  const target = (cluster: string) =>
+    parseTarget(['harbor:', '  url: https://harbor.sandbox.test', 'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`, 'aws:', '  region: us-west-2', `  clusterName: ${cluster}`, `  endpoint: ${eks.url}`].join('\n'));
+
+  it('compares remoteNetworkConfig with hybrid node IPs, pod CIDRs and pod IPs; endpoint mode; skew', async () => {
+    const out = await eksClusterCheck.run(createCheckContext(target('hybrid'), { signal: AbortSignal.timeout(30_000) }));
+    expect(out.findings.map((f) => `${f.cause} ${f.subject}`).sort()).toEqual(
+      [
+        'eks.endpoint-public-and-private eks/hybrid',
+        'eks.remote-node-network-mismatch node/hybrid-2',
+        'eks.remote-pod-network-mismatch node/hybrid-1',
+        'eks.remote-pod-network-mismatch node/hybrid-2',
+        'eks.version-skew node/hybrid-2',
+      ].sort(),
+    );
+    expect(out.findings.find((f) => f.cause === 'eks.remote-pod-network-mismatch' && f.params.node === 'hybrid-1')!.evidence.pods).toEqual(['apps/web=10.99.0.5']);
+    expect(eks.requests.at(-1)).toMatchObject({ method: 'GET', path: '/clusters/hybrid', signed: true, accessKeyId: 'AKIAHYBRIDDOCTORTEST' });
+  });
+
+  it('flags remote networks that are not RFC 1918 or overlap the service CIDR', async () => {
+    const out = await eksClusterCheck.run(createCheckContext(target('invalid'), { signal: AbortSignal.timeout(30_000) }));
+    const invalid = out.findings.filter((f) => f.cause === 'eks.remote-network-invalid').map((f) => f.params.value);
+    expect(invalid.sort()).toEqual(['10.100.0.0/24', '100.64.0.0/16']);
+  });
+
+  it('an unknown cluster is a UsageError naming it', async () => {
+    await expect(eksClusterCheck.run(createCheckContext(target('nope'), { signal: AbortSignal.timeout(30_000) }))).rejects.toThrow(UsageError);
+  });
+});
