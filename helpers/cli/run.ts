@@ -80,7 +80,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const vitest = await startVitest(
     'test',
     suites.map((s) => `suites/${s}.suite.ts`),
-    { run: true, watch: false, project: ['suites'], root: PROJECT_ROOT, reporters: values.quiet ? [] : ['dot'], passWithNoTests: true },
+    {
+      run: true,
+      watch: false,
+      project: ['suites'],
+      root: PROJECT_ROOT,
+      // Overrides the config's reporters, so the Allure reporter is named here too.
+      reporters: [...(values.quiet ? [] : ['dot']), ['allure-vitest/reporter', { resultsDir: allureDir }]],
+      passWithNoTests: true,
+    },
   );
   await vitest.close();
   const checks = readResults(resultsDir);
