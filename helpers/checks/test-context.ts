@@ -57,7 +57,7 @@ export async function runChecks(checks: Check[], ctx: CheckContext): Promise<Che
   return out;
 }
 
-/** `{ 'tls.trust': ['tls.untrusted-ca'], ... }`: cause ids per check id, sorted, for assertions. */
+/** `{ 'trust': ['tls.untrusted-ca'], ... }`: cause ids per check id, sorted, for assertions. */
 export function causesByCheck(results: CheckResult[]): Record<string, string[]> {
   return Object.fromEntries(results.map((r) => [r.id, r.findings.map((f) => f.cause).sort()]));
 }

@@ -10,7 +10,7 @@ import { dnsNames, dnsObservations, resolversApply } from './session.ts';
  * resolvers are not held to agreement: public DNS rightly does not know a private registry name.
  */
 export const dnsAgreement: Check = {
-  id: 'dns.agreement',
+  id: 'agreement',
   suite: 'dns',
   title: 'Cluster and node resolvers agree',
   applies(target) {

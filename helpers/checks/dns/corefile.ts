@@ -13,7 +13,7 @@ import { dnsNames } from './session.ts';
  * wrong or not a Corefile), not a finding.
  */
 export const dnsCorefile: Check = {
-  id: 'dns.corefile',
+  id: 'corefile',
   suite: 'dns',
   title: 'CoreDNS Corefile serves the registry name',
   applies(target) {

@@ -29,17 +29,17 @@ function expectCauses(results: Awaited<ReturnType<typeof runChecks>>, expected: 
 
 const single: { name: string; behaviour?: DnsBehaviour; expect?: string[]; latencyWarnMs?: number; expected: Record<string, string[]> }[] = [
   { name: 'healthy answer', expect: [IP], expected: {} },
-  { name: 'NXDOMAIN', behaviour: 'nxdomain', expected: { 'dns.resolve': ['dns.nxdomain'] } },
-  { name: 'SERVFAIL', behaviour: 'servfail', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'REFUSED', behaviour: 'refused', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'never answers', behaviour: 'silent', expected: { 'dns.resolve': ['dns.timeout'] } },
+  { name: 'NXDOMAIN', behaviour: 'nxdomain', expected: { 'resolve': ['dns.nxdomain'] } },
+  { name: 'SERVFAIL', behaviour: 'servfail', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'REFUSED', behaviour: 'refused', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'never answers', behaviour: 'silent', expected: { 'resolve': ['dns.timeout'] } },
   { name: 'truncated over UDP, full answer over TCP', behaviour: 'truncate', expect: [IP], expected: {} },
-  { name: 'truncated over UDP, TCP closes', behaviour: 'truncate-no-tcp', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'response cut short (truncated garbage)', behaviour: 'truncated-garbage', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'random bytes', behaviour: 'random-bytes', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'wrong transaction id only', behaviour: 'wrong-id', expected: { 'dns.resolve': ['dns.servfail'] } },
-  { name: 'slow answer', behaviour: { slowMs: 120 }, latencyWarnMs: 40, expect: [IP], expected: { 'dns.latency': ['dns.slow'] } },
-  { name: 'answer not the expected address', expect: ['10.99.99.99'], expected: { 'dns.expected': ['dns.wrong-address'] } },
+  { name: 'truncated over UDP, TCP closes', behaviour: 'truncate-no-tcp', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'response cut short (truncated garbage)', behaviour: 'truncated-garbage', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'random bytes', behaviour: 'random-bytes', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'wrong transaction id only', behaviour: 'wrong-id', expected: { 'resolve': ['dns.servfail'] } },
+  { name: 'slow answer', behaviour: { slowMs: 120 }, latencyWarnMs: 40, expect: [IP], expected: { 'latency': ['dns.slow'] } },
+  { name: 'answer not the expected address', expect: ['10.99.99.99'], expected: { 'expected': ['dns.wrong-address'] } },
 ];
 
 describe('dns checks against a real DNS server on 127.0.0.1', () => {
@@ -58,8 +58,8 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
 
   const pairs: { name: string; cluster: DnsBehaviour | string[]; node: DnsBehaviour | string[]; expected: Record<string, string[]> }[] = [
     { name: 'cluster and node agree', cluster: [IP], node: [IP], expected: {} },
-    { name: 'cluster resolves, node NXDOMAIN (guide hosts entry only in CoreDNS)', cluster: [IP], node: 'nxdomain', expected: { 'dns.resolve': ['dns.nxdomain'], 'dns.agreement': ['dns.split-view'] } },
-    { name: 'different, disjoint answers', cluster: [IP], node: ['10.1.1.1'], expected: { 'dns.agreement': ['dns.split-view'] } },
+    { name: 'cluster resolves, node NXDOMAIN (guide hosts entry only in CoreDNS)', cluster: [IP], node: 'nxdomain', expected: { 'resolve': ['dns.nxdomain'], 'agreement': ['dns.split-view'] } },
+    { name: 'different, disjoint answers', cluster: [IP], node: ['10.1.1.1'], expected: { 'agreement': ['dns.split-view'] } },
     { name: 'overlapping round-robin answers', cluster: [IP, '10.1.1.1'], node: [IP], expected: {} },
   ];
   it.each(pairs)('split view: $name', async ({ cluster, node, expected }) => {
@@ -81,7 +81,7 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
       harbor: { url: `https://${NAME}` },
       dns: { resolvers: [{ name: 'coredns', address: c.address, role: 'cluster' }, { name: 'node', address: n.address, role: 'node' }, { name: 'public', address: up.address, role: 'upstream' }] },
     });
-    expectCauses(await runChecks(dnsChecks, ctx), { 'dns.resolve': ['dns.nxdomain'] });
+    expectCauses(await runChecks(dnsChecks, ctx), { 'resolve': ['dns.nxdomain'] });
   });
 
   it('queries each resolver × name once per run and records transport and latency', async () => {
@@ -89,7 +89,7 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
     const ctx = testContext({ harbor: { url: `https://${NAME}` }, dns: { resolvers: [{ name: 'node', address: s.address, role: 'node' }] } });
     const results = await runChecks(dnsChecks, ctx);
     expect(s.queries()).toBe(2); // one UDP (truncated) + one TCP, shared by all checks
-    const ev = results.find((r) => r.id === 'dns.resolve')!.evidence as { observations: { transport: string; truncated: boolean; addresses: string[] }[] };
+    const ev = results.find((r) => r.id === 'resolve')!.evidence as { observations: { transport: string; truncated: boolean; addresses: string[] }[] };
     expect(ev.observations[0]).toMatchObject({ transport: 'tcp', truncated: true, addresses: [IP] });
   });
 
@@ -129,14 +129,14 @@ describe('dns.corefile lint', () => {
   it.each(cases)('$file for $names → $expected', async ({ file, names, expected }) => {
     const ctx = testContext({ harbor: { url: 'https://harbor.yourdomain.com' }, dns: { corefile: testdata(file), names } });
     const results = await runChecks(dnsChecks, ctx);
-    const r = results.find((x) => x.id === 'dns.corefile')!;
+    const r = results.find((x) => x.id === 'corefile')!;
     expect(r.status).not.toBe('error');
     expect(r.findings.map((f) => f.cause)).toEqual(expected);
   });
 
   it('points at the hosts block line and the rendered message names the file', async () => {
     const ctx = testContext({ harbor: { url: 'https://harbor.yourdomain.com' }, dns: { corefile: testdata('no-fallthrough.Corefile') } });
-    const [f] = (await runChecks(dnsChecks, ctx)).find((x) => x.id === 'dns.corefile')!.findings;
+    const [f] = (await runChecks(dnsChecks, ctx)).find((x) => x.id === 'corefile')!.findings;
     expect(f!.subject).toMatch(/no-fallthrough\.Corefile:9$/);
     expect(f!.message).toContain('no-fallthrough.Corefile:9');
   });

@@ -28,7 +28,7 @@ function failure(o: DnsObservation, timeoutMs: number): Finding | undefined {
 
 /** Each configured resolver answers each registry name with at least one address. */
 export const dnsResolve: Check = {
-  id: 'dns.resolve',
+  id: 'resolve',
   suite: 'dns',
   title: 'Each resolver answers the registry names',
   applies: resolversApply,
@@ -41,7 +41,7 @@ export const dnsResolve: Check = {
 
 /** Answers are among the expected addresses (resolver.expect, else dns.expect). */
 export const dnsExpected: Check = {
-  id: 'dns.expected',
+  id: 'expected',
   suite: 'dns',
   title: 'Names resolve to the expected addresses',
   applies(target) {
@@ -68,7 +68,7 @@ export const dnsExpected: Check = {
 
 /** Answers arrive within dns.latencyWarnMs (project cause dns.slow, a warning). */
 export const dnsLatency: Check = {
-  id: 'dns.latency',
+  id: 'latency',
   suite: 'dns',
   title: 'Resolvers answer quickly',
   applies: resolversApply,

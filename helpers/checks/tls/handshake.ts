@@ -18,7 +18,7 @@ const OUTCOME_CAUSE: Record<Exclude<TlsProbeOutcome, 'ok' | 'name-not-resolved'>
  * Its evidence carries the served chain as PEM with subject/issuer/SANs/validity per certificate.
  */
 export const tlsHandshake: Check = {
-  id: 'tls.handshake',
+  id: 'handshake',
   suite: 'tls',
   title: 'TLS handshake with the registry completes',
   applies: tlsApplies,

@@ -80,23 +80,23 @@ const base = (port: number, bundle: string, extra: Record<string, unknown> = {})
 const scenarios: Scenario[] = [
   { name: 'healthy chain (RSA)', expected: {} },
   { name: 'healthy chain (ECDSA leaf)', leaf: { key: { kind: 'ec' } }, expected: {} },
-  { name: 'expired leaf', leaf: { notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) }, expected: { 'tls.validity': ['tls.expired'] } },
-  { name: 'not-yet-valid leaf', leaf: { notBefore: daysFromNow(2), notAfter: daysFromNow(300) }, expected: { 'tls.validity': ['tls.not-yet-valid'] } },
-  { name: 'leaf expiring in 10 days', leaf: { notAfter: daysFromNow(10) }, expected: { 'tls.validity': ['tls.expiring-soon'] } },
-  { name: 'SAN without the registry name', leaf: { dnsNames: ['other.test'] }, expected: { 'tls.hostname': ['tls.hostname-mismatch'] } },
+  { name: 'expired leaf', leaf: { notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) }, expected: { 'validity': ['tls.expired'] } },
+  { name: 'not-yet-valid leaf', leaf: { notBefore: daysFromNow(2), notAfter: daysFromNow(300) }, expected: { 'validity': ['tls.not-yet-valid'] } },
+  { name: 'leaf expiring in 10 days', leaf: { notAfter: daysFromNow(10) }, expected: { 'validity': ['tls.expiring-soon'] } },
+  { name: 'SAN without the registry name', leaf: { dnsNames: ['other.test'] }, expected: { 'hostname': ['tls.hostname-mismatch'] } },
   {
     name: 'harbor.ipAddress not in IP SANs',
     target: (port) => ({ harbor: { url: `https://${HOST}:${port}`, ipAddress: '192.0.2.10' } }),
-    expected: { 'tls.ip-san': ['tls.ip-san-missing'] },
+    expected: { 'ip-san': ['tls.ip-san-missing'] },
   },
   {
     name: 'URL by IP, IP not in IP SANs',
     leaf: { dnsNames: [HOST], ipAddresses: [] },
     target: (port) => ({ harbor: { url: `https://127.0.0.1:${port}`, connectAddress: undefined } }),
-    expected: { 'tls.ip-san': ['tls.ip-san-missing'] },
+    expected: { 'ip-san': ['tls.ip-san-missing'] },
   },
-  { name: 'CN-only certificate', leaf: { cnOnly: true, commonName: HOST }, expected: { 'tls.hostname': ['tls.cn-only'] } },
-  { name: 'no serverAuth EKU', leaf: { eku: ['clientAuth'] }, expected: { 'tls.eku': ['tls.eku-missing'] } },
+  { name: 'CN-only certificate', leaf: { cnOnly: true, commonName: HOST }, expected: { 'hostname': ['tls.cn-only'] } },
+  { name: 'no serverAuth EKU', leaf: { eku: ['clientAuth'] }, expected: { 'eku': ['tls.eku-missing'] } },
   { name: 'no EKU extension at all (any purpose)', leaf: { eku: null }, expected: {} },
   {
     name: 'intermediate without CA:TRUE',
@@ -105,7 +105,7 @@ const scenarios: Scenario[] = [
       const leaf = await issueServerCert(int, { dnsNames: [HOST] });
       return { leaf, served: pemChain(leaf, int) };
     },
-    expected: { 'tls.constraints': ['tls.ca-constraints'] },
+    expected: { 'constraints': ['tls.ca-constraints'] },
   },
   {
     name: 'intermediate without keyCertSign',
@@ -114,36 +114,36 @@ const scenarios: Scenario[] = [
       const leaf = await issueServerCert(int, { dnsNames: [HOST] });
       return { leaf, served: pemChain(leaf, int) };
     },
-    expected: { 'tls.constraints': ['tls.ca-constraints'] },
+    expected: { 'constraints': ['tls.ca-constraints'] },
   },
-  { name: 'leaf marked CA:TRUE', leaf: { basicConstraints: { ca: true } }, expected: { 'tls.constraints': ['tls.ca-constraints'] } },
-  { name: 'RSA-1024 leaf key', leaf: { key: { kind: 'rsa', bits: 1024 } }, expected: { 'tls.crypto': ['tls.weak-crypto'] } },
-  { name: 'SHA-1 signed leaf', leaf: { sha1: true }, expected: { 'tls.crypto': ['tls.weak-crypto'] } },
+  { name: 'leaf marked CA:TRUE', leaf: { basicConstraints: { ca: true } }, expected: { 'constraints': ['tls.ca-constraints'] } },
+  { name: 'RSA-1024 leaf key', leaf: { key: { kind: 'rsa', bits: 1024 } }, expected: { 'crypto': ['tls.weak-crypto'] } },
+  { name: 'SHA-1 signed leaf', leaf: { sha1: true }, expected: { 'crypto': ['tls.weak-crypto'] } },
   {
     name: 'server omits the intermediate; bundle has it',
     build: async () => ({ leaf: pki.server, served: pki.server.certPem }),
     bundle: () => pemChain(pki.root, pki.intermediate),
-    expected: { 'tls.chain-complete': ['tls.chain-incomplete'] },
+    expected: { 'chain-complete': ['tls.chain-incomplete'] },
   },
   {
     name: 'server omits the intermediate; bundle has the root only',
     build: async () => ({ leaf: pki.server, served: pki.server.certPem }),
-    expected: { 'tls.trust': ['tls.untrusted-ca'] },
+    expected: { 'trust': ['tls.untrusted-ca'] },
   },
   {
     name: 'misordered: root before intermediate',
     build: async () => ({ leaf: pki.server, served: pemChain(pki.server, pki.root, pki.intermediate) }),
-    expected: { 'tls.chain-order': ['tls.chain-misordered'] },
+    expected: { 'chain-order': ['tls.chain-misordered'] },
   },
   { name: 'full chain including the root', build: async () => ({ leaf: pki.server, served: pemChain(pki.server, pki.intermediate, pki.root) }), expected: {} },
-  { name: 'wrong CA bundle', bundle: () => otherRoot.certPem, expected: { 'tls.trust': ['tls.untrusted-ca'] } },
+  { name: 'wrong CA bundle', bundle: () => otherRoot.certPem, expected: { 'trust': ['tls.untrusted-ca'] } },
   {
     name: 'self-signed server certificate not in the bundle',
     build: async () => {
       const self = await createRootCa({ commonName: HOST, dnsNames: [HOST], basicConstraints: null, keyUsage: null });
       return { leaf: self, served: self.certPem };
     },
-    expected: { 'tls.trust': ['tls.untrusted-ca'] },
+    expected: { 'trust': ['tls.untrusted-ca'] },
   },
 ];
 
@@ -163,7 +163,7 @@ describe('tls checks against real TLS servers on 127.0.0.1', () => {
     expect(results.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
     const expected = Object.fromEntries(tlsChecks.map((c) => [c.id, sc.expected[c.id] ?? []]));
     expect(causesByCheck(results)).toEqual(expected);
-    const hs = results.find((r) => r.id === 'tls.handshake')!;
+    const hs = results.find((r) => r.id === 'handshake')!;
     expect(hs.evidence?.servedChain).toBeInstanceOf(Array);
     expect(JSON.stringify(hs.evidence)).toContain('BEGIN CERTIFICATE');
   });
@@ -248,16 +248,16 @@ describe('tls.handshake turns broken endpoints into findings, never hangs', () =
     const started = Date.now();
     const results = await runChecks(tlsChecks, ctx);
     expect(Date.now() - started).toBeLessThan(5000);
-    const expected = Object.fromEntries(tlsChecks.map((c) => [c.id, c.id === 'tls.handshake' ? [cause] : []]));
+    const expected = Object.fromEntries(tlsChecks.map((c) => [c.id, c.id === 'handshake' ? [cause] : []]));
     expect(causesByCheck(results)).toEqual(expected);
     expect(results.every((r) => r.status !== 'error')).toBe(true);
-    expect(results.find((r) => r.id === 'tls.trust')!.evidence?.notChecked).toMatch(/did not complete/);
+    expect(results.find((r) => r.id === 'trust')!.evidence?.notChecked).toMatch(/did not complete/);
   });
 
   it('an unresolvable host is reported as the DNS cause, not a TLS one', async () => {
     const ctx = testContext({ harbor: { url: 'https://no-such-host.invalid:443' }, timeouts: { connectMs: 2000, requestMs: 500 } });
     const results = await runChecks(tlsChecks, ctx);
-    expect(causesByCheck(results)['tls.handshake']).toEqual(['dns.nxdomain']);
+    expect(causesByCheck(results)['handshake']).toEqual(['dns.nxdomain']);
   });
 });
 

@@ -8,15 +8,15 @@ import { hostIsIp, notJudged, tlsSession, type TlsSession } from './session.ts';
 
 /** The judgement of every tls check after the handshake, keyed by check id. */
 export const JUDGES = {
-  'tls.trust': judgeTrust,
-  'tls.chain-complete': judgeChainComplete,
-  'tls.chain-order': judgeChainOrder,
-  'tls.hostname': judgeHostname,
-  'tls.ip-san': judgeIpSan,
-  'tls.validity': judgeValidity,
-  'tls.eku': judgeEku,
-  'tls.constraints': judgeConstraints,
-  'tls.crypto': judgeCrypto,
+  'trust': judgeTrust,
+  'chain-complete': judgeChainComplete,
+  'chain-order': judgeChainOrder,
+  'hostname': judgeHostname,
+  'ip-san': judgeIpSan,
+  'validity': judgeValidity,
+  'eku': judgeEku,
+  'constraints': judgeConstraints,
+  'crypto': judgeCrypto,
 } as const satisfies Record<string, Judge>;
 export type JudgedCheckId = keyof typeof JUDGES;
 
@@ -25,42 +25,42 @@ export type JudgedCheckId = keyof typeof JUDGES;
  * reports some OpenSSL errors as `UNSPECIFIED` with only a message; those are matched by text.
  */
 const CODE_OWNER: Record<string, JudgedCheckId> = {
-  CERT_HAS_EXPIRED: 'tls.validity',
-  CERT_NOT_YET_VALID: 'tls.validity',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'tls.hostname',
-  HOSTNAME_MISMATCH: 'tls.hostname',
-  IP_ADDRESS_MISMATCH: 'tls.ip-san',
-  INVALID_CA: 'tls.constraints',
-  PATH_LENGTH_EXCEEDED: 'tls.constraints',
-  KEYUSAGE_NO_CERTSIGN: 'tls.constraints',
-  INVALID_PURPOSE: 'tls.eku',
-  CA_MD_TOO_WEAK: 'tls.crypto',
-  EE_KEY_TOO_SMALL: 'tls.crypto',
-  CA_KEY_TOO_SMALL: 'tls.crypto',
+  CERT_HAS_EXPIRED: 'validity',
+  CERT_NOT_YET_VALID: 'validity',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname',
+  HOSTNAME_MISMATCH: 'hostname',
+  IP_ADDRESS_MISMATCH: 'ip-san',
+  INVALID_CA: 'constraints',
+  PATH_LENGTH_EXCEEDED: 'constraints',
+  KEYUSAGE_NO_CERTSIGN: 'constraints',
+  INVALID_PURPOSE: 'eku',
+  CA_MD_TOO_WEAK: 'crypto',
+  EE_KEY_TOO_SMALL: 'crypto',
+  CA_KEY_TOO_SMALL: 'crypto',
 };
 const MESSAGE_OWNER: [RegExp, JudgedCheckId][] = [
-  [/key usage does not include certificate signing|not a CA|path length/i, 'tls.constraints'],
-  [/too weak|too small/i, 'tls.crypto'],
-  [/expired/i, 'tls.validity'],
-  [/purpose/i, 'tls.eku'],
+  [/key usage does not include certificate signing|not a CA|path length/i, 'constraints'],
+  [/too weak|too small/i, 'crypto'],
+  [/expired/i, 'validity'],
+  [/purpose/i, 'eku'],
 ];
 const OWNER_CAUSE: Record<JudgedCheckId, CauseId> = {
-  'tls.trust': 'tls.untrusted-ca',
-  'tls.chain-complete': 'tls.untrusted-ca',
-  'tls.chain-order': 'tls.untrusted-ca',
-  'tls.hostname': 'tls.hostname-mismatch',
-  'tls.ip-san': 'tls.ip-san-missing',
-  'tls.validity': 'tls.expired',
-  'tls.eku': 'tls.eku-missing',
-  'tls.constraints': 'tls.ca-constraints',
-  'tls.crypto': 'tls.weak-crypto',
+  'trust': 'tls.untrusted-ca',
+  'chain-complete': 'tls.untrusted-ca',
+  'chain-order': 'tls.untrusted-ca',
+  'hostname': 'tls.hostname-mismatch',
+  'ip-san': 'tls.ip-san-missing',
+  'validity': 'tls.expired',
+  'eku': 'tls.eku-missing',
+  'constraints': 'tls.ca-constraints',
+  'crypto': 'tls.weak-crypto',
 };
 
 export function verifyCodeOwner(s: TlsSession): JudgedCheckId | undefined {
   const v = s.probe.verify;
   if (!v || v.ok) return undefined;
-  let owner: JudgedCheckId = (v.code && CODE_OWNER[v.code]) || MESSAGE_OWNER.find(([re]) => re.test(v.message ?? ''))?.[1] || 'tls.trust';
-  if (owner === 'tls.hostname' && hostIsIp(s)) owner = 'tls.ip-san';
+  let owner: JudgedCheckId = (v.code && CODE_OWNER[v.code]) || MESSAGE_OWNER.find(([re]) => re.test(v.message ?? ''))?.[1] || 'trust';
+  if (owner === 'hostname' && hostIsIp(s)) owner = 'ip-san';
   return owner;
 }
 
@@ -81,7 +81,7 @@ export async function tlsVerdict(ctx: CheckContext, id: JudgedCheckId): Promise<
   const explained = Object.values(all).some((j) => j.findings.some((f) => f.severity === 'error'));
   const v = s.probe.verify;
   if (v && !v.ok && !explained && mine.findings.length === 0 && verifyCodeOwner(s) === id && js.chain.served[0]) {
-    const cause: CauseId = id === 'tls.validity' && v.code === 'CERT_NOT_YET_VALID' ? 'tls.not-yet-valid' : OWNER_CAUSE[id];
+    const cause: CauseId = id === 'validity' && v.code === 'CERT_NOT_YET_VALID' ? 'tls.not-yet-valid' : OWNER_CAUSE[id];
     findings.push(certFinding(s, cause, js.chain.served[0].facts, { code: v.code ?? '', detail: `the TLS client rejected the chain: ${v.message ?? v.code}` }, { verification: v }));
   }
   return { findings, evidence: { ...mine.evidence, ...(v && !v.ok ? { verification: v } : {}) } };
