@@ -1,0 +1,31 @@
+import type { SuiteId } from '../../helpers/checks/check.ts';
+import type { CauseId } from '../../helpers/findings/cause-ids.ts';
+import type { FaultId } from '../../fixtures/sandbox/faults.ts';
+
+/**
+ * The Harbor-side fault matrix (issue 2): each fault breaks one thing; the owning suite must
+ * name `expect`, and no error/warning finding outside `allowed` may appear anywhere else
+ * ("unrelated checks stay green").
+ */
+export interface HarborScenario {
+  fault: FaultId;
+  expect: CauseId;
+  owner: SuiteId;
+  /** Other causes the same single fault legitimately produces (e.g. the Corefile lint seeing the removed entry). */
+  allowed?: CauseId[];
+}
+
+export const HARBOR_SCENARIOS: HarborScenario[] = [
+  { fault: 'expired-cert', expect: 'tls.expired', owner: 'tls' },
+  { fault: 'san-missing-name', expect: 'tls.hostname-mismatch', owner: 'tls' },
+  { fault: 'untrusted-ca', expect: 'tls.untrusted-ca', owner: 'tls' },
+  { fault: 'wrong-robot-secret', expect: 'auth.credentials-invalid', owner: 'robot-auth' },
+  { fault: 'robot-disabled', expect: 'auth.robot-disabled', owner: 'robot-auth' },
+  { fault: 'robot-no-pull', expect: 'auth.insufficient-scope', owner: 'robot-auth' },
+  { fault: 'missing-tag', expect: 'image.not-found', owner: 'image-pull' },
+  { fault: 'arm64-node-vs-amd64only', expect: 'image.platform-missing', owner: 'image-pull' },
+  { fault: 'dns-entry-removed', expect: 'dns.nxdomain', owner: 'dns', allowed: ['dns.coredns-hosts-missing'] },
+  { fault: 'port-closed', expect: 'net.connection-refused', owner: 'tls' },
+  { fault: 'prevent-vul', expect: 'image.policy-vulnerability', owner: 'image-pull' },
+  { fault: 'metrics-disabled', expect: 'metrics.unreachable', owner: 'metrics' },
+];
