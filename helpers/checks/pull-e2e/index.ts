@@ -1,0 +1,47 @@
+import type { Check } from '../check.ts';
+import type { Finding } from '../../findings/finding.ts';
+import { finding } from '../../findings/make-finding.ts';
+import { probesApply, withKube } from '../../kube/context.ts';
+import { listNodes, nodeSide, probeImage, runProbes } from '../../kube/probe-runner.ts';
+import { nodeReady, type Node } from '../../kube/types.ts';
+
+/**
+ * End-to-end pull: one probe pod per node type (the first Ready hybrid node and the first Ready
+ * cloud node) pulling the probe image with the robot's pull secret (imagePullPolicy Always), the
+ * way a workload does. A failed pull is classified (shared classifier) and reported for that
+ * node; a successful one reports the kubelet's own pull time (`Pulled` event "... in 1.2s").
+ */
+export const pullE2eCheck: Check = {
+  id: 'pull-per-node-type',
+  suite: 'pull-e2e',
+  title: 'A pod on each node type pulls the probe image with the pull secret',
+  applies: (t) => {
+    const p = probesApply(t);
+    if (p !== true) return p;
+    return t.kubernetes?.probeImage || t.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
+  },
+  run: (ctx) =>
+    withKube(ctx, async (kube) => {
+      const k = ctx.target.kubernetes!;
+      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => nodeReady(n).ready);
+      const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
+      if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
+      const specs = pick.map((n, i) => ({ name: `pull-e2e-${i}`, node: n.metadata.name, command: ['sh', '-c', 'echo pulled'], tolerateAll: true }));
+      return runProbes(ctx, kube, specs, async (results) => {
+        const findings: Finding[] = [];
+        const rows = results.map((r) => {
+          const node = pick.find((n) => n.metadata.name === r.node)!;
+          const side = nodeSide(node, k.hybridSelector);
+          if (r.pullError) {
+            const c = r.pullError.classification;
+            findings.push(finding(c.cause, { subject: `node/${r.node}`, params: { ...c.params, node: r.node, image: c.params.image ?? probeImage(ctx) }, evidence: { node: r.node, side, reason: r.pullError.reason, message: r.pullError.message, rule: c.rule } }));
+            return { node: r.node, side, pulled: false, reason: r.pullError.reason, cause: c.cause };
+          }
+          return { node: r.node, side, pulled: r.phase === 'Succeeded' || r.phase === 'Running' || r.pullSeconds !== undefined, phase: r.phase, timedOut: r.timedOut, pullSeconds: r.pullSeconds ?? null };
+        });
+        return { findings, evidence: { image: probeImage(ctx), nodes: rows } };
+      });
+    }),
+};
+
+export const pullE2eChecks: Check[] = [pullE2eCheck];
