@@ -89,6 +89,15 @@ try {
   });
   console.error(`events seeded in ${Date.now() - evStart} ms`);
 
+  if (args.includes('--keep')) {
+    // Profiling aid: keep the seeded API server until SIGINT/SIGTERM; run the child by hand:
+    //   npx node bench/diagnose-scale.ts --child <kubeconfig>
+    console.error(`seeded; kubeconfig ${api.kubeconfigPath}; Ctrl-C to stop`);
+    await new Promise<void>((r) => {
+      process.once('SIGINT', () => r());
+      process.once('SIGTERM', () => r());
+    });
+  }
   const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child', api.kubeconfigPath], { encoding: 'utf8', maxBuffer: 16 << 20 });
   const r = JSON.parse(out) as { ms: number; maxRssMB: number; pods: number; stats: Record<string, unknown>; groups: unknown[] };
   const figures = { pods: PODS, nodes: NODES, events: EVENTS, diagnoseMs: r.ms, peakRssMB: r.maxRssMB, podsDiagnosed: r.pods, stats: r.stats, groups: r.groups, aim: { ms: 5000, rssMB: 300 }, ok: r.ms < 5000 && r.maxRssMB < 300 };

@@ -48,6 +48,8 @@ export interface DiagnoseOptions {
   maxPods?: number;
   /** Correlation table override (tests). */
   rules?: readonly CorrelationRule[];
+  /** List page size (default 1000: fewer round trips on big clusters, still bounded per page). */
+  pageSize?: number;
 }
 
 export interface DiagnosedContainer {
@@ -96,7 +98,7 @@ export interface DiagnoseReport {
   byNamespace: Record<string, Partial<Record<CauseId, number>>>;
   /** One finding per (root cause, namespace), for the report and the exit code. */
   findings: Finding[];
-  stats: { podsScanned: number; eventsScanned: number; eventsKept: number; ms: number; truncated: boolean; eventsUnavailable?: string };
+  stats: { podsScanned: number; eventsScanned: number; eventsKept: number; ms: number; truncated: boolean; eventsUnavailable?: string; phasesMs: Record<string, number> };
 }
 
 interface Candidate {
@@ -144,7 +146,15 @@ function missingSecretsFrom(message: string): string[] {
 /** Runs the diagnosis. Access problems (unreachable API, 401, 403 on pods) are UsageErrors. */
 export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const started = performance.now();
+  const phasesMs: Record<string, number> = {};
+  let mark = started;
+  const phase = (name: string) => {
+    const now = performance.now();
+    phasesMs[name] = Math.round(now - mark);
+    mark = now;
+  };
   const { kube, signal } = opts;
+  const limit = opts.pageSize ?? 1000;
   const all = opts.allNamespaces === true;
   if (all && opts.pod) throw new UsageError('give either a POD or --all-namespaces, not both');
   const namespace = all ? undefined : (opts.namespace ?? 'default');
@@ -166,32 +176,40 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   // Nodes: for node type (hybrid / cloud). A 403 here only degrades the node type to unknown.
   const nodeType = new Map<string, NodeType>();
   try {
-    await kube.listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', ...(signal ? { signal } : {}) });
+    await kube.listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', limit, ...(signal ? { signal } : {}) });
   } catch (err) {
     if (!(err instanceof KubeApiError && err.kind === 'forbidden')) await wrap(() => Promise.reject(err));
   }
 
-  // Pods.
+  phase('nodes');
+  // Pods: only what the analysis needs is kept (a raw pod is ~10x bigger than this).
   const failing: { pod: Pod; containers: DiagnosedContainer[] }[] = [];
   const pending: Pod[] = [];
   let podsScanned = 0;
   let truncated = false;
+  const compact = (p: Pod): Pod => ({
+    metadata: { name: p.metadata.name, ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}), ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) },
+    spec: { ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}), ...(p.spec?.imagePullSecrets ? { imagePullSecrets: p.spec.imagePullSecrets } : {}) },
+  });
   const consider = (p: Pod) => {
     podsScanned++;
     const containers = failingContainers(p);
-    if (containers.length) failing.push({ pod: p, containers });
-    else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(p);
+    if (containers.length) failing.push({ pod: compact(p), containers });
+    else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(compact(p));
   };
   if (opts.pod) {
     const p = await wrap(() => kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod!)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
     consider(p);
   } else {
     const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
-    const r = await wrap(() => kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) }));
+    const r = await wrap(() => kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', limit, what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) }));
     truncated = r.truncated;
   }
 
-  // Events, only when something may be failing; kept only for failing / pending pods.
+  phase('pods');
+  // Events, only when something may be failing; kept only for failing / pending pods. Pull
+  // failures, sandbox failures and missing-secret notices are all Warning events; Normal ones
+  // (Pulling, BackOff "Back-off pulling image") carry no cause.
   const wanted = new Map<string, PodEvent[]>();
   for (const f of failing) if (f.pod.metadata.uid) wanted.set(f.pod.metadata.uid, []);
   for (const p of pending) wanted.set(p.metadata.uid!, []);
@@ -200,7 +218,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   let eventsUnavailable: string | undefined;
   if (wanted.size > 0) {
     const path = all ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/events`;
-    const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod}` : 'involvedObject.kind=Pod';
+    const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod},type=Warning` : 'involvedObject.kind=Pod,type=Warning';
     try {
       const r = await kube.listEach<CoreEvent>(
         path,
@@ -213,7 +231,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
           list.push(normalizeEvent(e));
           eventsKept++;
         },
-        { fieldSelector, what: 'list pod events', ...(signal ? { signal } : {}) },
+        { fieldSelector, limit, what: 'list pod events', ...(signal ? { signal } : {}) },
       );
       if (r.truncated) truncated = true;
     } catch (err) {
@@ -222,6 +240,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     }
   }
 
+  phase('events');
   const classifyMemo = new Map<string, Classification>();
   const classify = (text: string): Classification => {
     let c = classifyMemo.get(text);
@@ -299,6 +318,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   };
   for (const f of failing) analyse(f.pod, f.containers, false);
   for (const p of pending) analyse(p, [], true);
+  phase('analyse');
   diagnosed.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 
   // Groups and per-(cause, namespace) findings; each pod's remediation is its group's.
@@ -367,6 +387,6 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     byNodeType,
     byNamespace,
     findings,
-    stats: { podsScanned, eventsScanned, eventsKept, ms: Math.round(performance.now() - started), truncated, ...(eventsUnavailable ? { eventsUnavailable } : {}) },
+    stats: { podsScanned, eventsScanned, eventsKept, ms: Math.round(performance.now() - started), truncated, ...(eventsUnavailable ? { eventsUnavailable } : {}), phasesMs: (phase('group'), phasesMs) },
   };
 }
