@@ -20,9 +20,12 @@ const cases: [string, CauseId, PriorFacts[], CauseId][] = [
   ['robot mangled for another registry does not apply', 'auth.credentials-invalid', [prior('auth.robot-name-mangled', { host: 'other.example' })], 'auth.credentials-invalid'],
   ['401 + robot disabled', 'auth.credentials-invalid', [prior('auth.robot-disabled', {})], 'auth.robot-disabled'],
   ['401 + robot expired', 'auth.credentials-invalid', [prior('auth.robot-expired', { host: H })], 'auth.robot-expired'],
-  ['no-credentials + secret exists but not attached', 'auth.credentials-missing', [prior('auth.pull-secret-not-attached', { namespace: 'team-a', secret: 'harbor-registry', host: H })], 'auth.pull-secret-not-attached'],
+  ['no-credentials + secret exists but not attached (pod has no secret)', 'auth.credentials-missing', [prior('auth.pull-secret-not-attached', { namespace: 'team-a', secret: 'harbor-registry', host: H })], 'auth.credentials-missing'],
+  ['a robot-name-mangled secret in the namespace does not explain a pod using another secret', 'auth.credentials-invalid', [prior('auth.robot-name-mangled', { namespace: 'team-a', secret: 'other', host: H })], 'auth.credentials-invalid'],
   ['x509 unknown authority + CA missing on this node', 'tls.untrusted-ca', [prior('node.ca-not-installed', { node: 'hybrid-1' })], 'node.ca-not-installed'],
   ['x509 unknown authority + CA missing on ANOTHER node', 'tls.untrusted-ca', [prior('node.ca-not-installed', { node: 'hybrid-2' })], 'tls.untrusted-ca'],
+  ['x509 from ANOTHER registry + Harbor CA missing on this node', 'tls.untrusted-ca', [prior('node.ca-not-installed', { node: 'hybrid-1', host: 'quay.io' })], 'tls.untrusted-ca'],
+  ['x509 unknown authority + Harbor CA missing on this node (host named)', 'tls.untrusted-ca', [prior('node.ca-not-installed', { node: 'hybrid-1', host: H })], 'node.ca-not-installed'],
   ['x509 unknown authority + stale CA on this node', 'tls.untrusted-ca', [prior('node.ca-mismatch', { node: 'hybrid-1' })], 'node.ca-mismatch'],
   ['x509 unknown authority + drop-in replaced CRI', 'tls.untrusted-ca', [prior('node.containerd-dropin-replaces-cri', { node: 'hybrid-1' })], 'node.containerd-dropin-replaces-cri'],
   ['pause image unpullable + drop-in replaced CRI', 'node.sandbox-image-unpullable', [prior('node.containerd-dropin-replaces-cri', { node: 'hybrid-1' })], 'node.containerd-dropin-replaces-cri'],
@@ -39,9 +42,20 @@ const cases: [string, CauseId, PriorFacts[], CauseId][] = [
   ['unknown pull error + secret missing', 'image.unknown', [prior('auth.pull-secret-missing', { namespace: 'team-a', secret: 'harbor-registry' })], 'auth.pull-secret-missing'],
 ];
 
+const bare: PodScope = { namespace: 'team-a', node: 'hybrid-1', hosts: [H], secrets: [] };
+const bareCases: [string, CauseId, PriorFacts[], CauseId][] = [
+  ['401 on a pod without secrets + matching secret not attached', 'auth.credentials-invalid', [prior('auth.pull-secret-not-attached', { namespace: 'team-a', host: H })], 'auth.pull-secret-not-attached'],
+  ['401 on a pod without secrets + no credentials for the repository', 'auth.credentials-invalid', [prior('auth.credentials-missing', { namespace: 'team-a', host: H })], 'auth.credentials-missing'],
+  ['credentials-missing in another namespace does not apply', 'auth.credentials-invalid', [prior('auth.credentials-missing', { namespace: 'team-b', host: H })], 'auth.credentials-invalid'],
+];
+
 describe('correlation table', () => {
   it.each(cases)('%s', (_name, symptom, priors, expected) => {
     expect(correlate(symptom, pod, priors).root).toBe(expected);
+  });
+
+  it.each(bareCases)('pod without pull secrets: %s', (_name, symptom, priors, expected) => {
+    expect(correlate(symptom, bare, priors).root).toBe(expected);
   });
 
   it('names the rule and the prior that decided', () => {

@@ -14,14 +14,17 @@ import type { Finding } from '../findings/finding.ts';
  */
 
 /**
- * - `node`: the prior finding is about the node the pod is on (params.node / subject node/NAME).
+ * - `node`: the prior finding is about the node the pod is on (params.node / subject node/NAME),
+ *   and, when it names a registry host, the pod pulls from that host.
  * - `namespace-secret`: same namespace, and the prior's secret is one the pod uses (its own or
  *   its service account's imagePullSecrets).
  * - `namespace`: same namespace (the prior may name a registry host; then it must match too).
+ * - `namespace-no-secret`: same namespace (and host, when named), and the pod has no pull secret.
  * - `registry-host`: the prior is about the registry host the pod pulls from (or names no host:
- *   a finding about the target's one registry, e.g. its robot account).
+ *   a finding about the target's one registry, e.g. its robot account) and not about one
+ *   namespace's secret (those are matched by the narrower scopes only).
  */
-export type CorrelationScope = 'node' | 'namespace-secret' | 'namespace' | 'registry-host';
+export type CorrelationScope = 'node' | 'namespace-secret' | 'namespace' | 'namespace-no-secret' | 'registry-host';
 
 export interface CorrelationRule {
   id: string;
@@ -51,7 +54,9 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
   { id: 'secret-malformed', symptoms: [...AUTH_SYMPTOMS, 'auth.pull-secret-malformed'], prior: 'auth.pull-secret-malformed', scope: 'namespace-secret', root: 'auth.pull-secret-malformed' },
   { id: 'secret-registry-mismatch', symptoms: AUTH_SYMPTOMS, prior: 'auth.pull-secret-registry-mismatch', scope: 'namespace-secret', root: 'auth.pull-secret-registry-mismatch' },
   { id: 'secret-robot-mangled', symptoms: AUTH_SYMPTOMS, prior: 'auth.robot-name-mangled', scope: 'namespace-secret', root: 'auth.robot-name-mangled' },
-  { id: 'secret-not-attached', symptoms: ['auth.credentials-missing', 'image.unknown'], prior: 'auth.pull-secret-not-attached', scope: 'namespace', root: 'auth.pull-secret-not-attached' },
+  // containerd says "401 Unauthorized" alike for no credentials and wrong ones (docs environment.md).
+  { id: 'secret-not-attached', symptoms: ['auth.credentials-missing', 'auth.credentials-invalid', 'image.unknown'], prior: 'auth.pull-secret-not-attached', scope: 'namespace-no-secret', root: 'auth.pull-secret-not-attached' },
+  { id: 'no-credentials', symptoms: ['auth.credentials-invalid', 'image.unknown'], prior: 'auth.credentials-missing', scope: 'namespace-no-secret', root: 'auth.credentials-missing' },
   // --- the registry the pod pulls from ------------------------------------------------------
   { id: 'robot-mangled', symptoms: ['auth.credentials-invalid', 'auth.credentials-missing', 'auth.insufficient-scope'], prior: 'auth.robot-name-mangled', scope: 'registry-host', root: 'auth.robot-name-mangled' },
   { id: 'robot-disabled', symptoms: ['auth.credentials-invalid'], prior: 'auth.robot-disabled', scope: 'registry-host', root: 'auth.robot-disabled' },
@@ -116,13 +121,16 @@ export function priorFacts(f: Finding): PriorFacts {
 export function scopeMatches(scope: CorrelationScope, pod: PodScope, prior: PriorFacts): boolean {
   switch (scope) {
     case 'node':
-      return prior.node !== undefined && prior.node === pod.node;
+      // A node fact about one registry (its CA in certs.d/<host>) does not explain pulls from another.
+      return prior.node !== undefined && prior.node === pod.node && (prior.host === undefined || pod.hosts.length === 0 || pod.hosts.includes(prior.host));
     case 'namespace-secret':
       return prior.namespace === pod.namespace && prior.secret !== undefined && pod.secrets.includes(prior.secret);
     case 'namespace':
       return prior.namespace === pod.namespace && (prior.host === undefined || pod.hosts.includes(prior.host));
+    case 'namespace-no-secret':
+      return pod.secrets.length === 0 && prior.namespace === pod.namespace && (prior.host === undefined || pod.hosts.includes(prior.host));
     case 'registry-host':
-      return prior.host === undefined || pod.hosts.includes(prior.host);
+      return prior.namespace === undefined && (prior.host === undefined || pod.hosts.includes(prior.host));
   }
 }
 

@@ -9,6 +9,7 @@ import { closeRegistryDispatcher } from '../../registry/http.ts';
 import { createCheckContext } from '../../runner/context.ts';
 import { parseTarget, type Target } from '../../target/load.ts';
 import { pullSecretsChecks } from './index.ts';
+import { diagnose } from '../../diagnose/diagnose.ts';
 
 const ROBOT = 'robot$k8s-robot';
 const GOOD = 'good-robot-secret-123';
@@ -170,6 +171,22 @@ describe.skipIf('missing' in bins)('pull-secrets checks against a real kube-apis
     expect(all).not.toContain(GOOD);
     expect(all).not.toContain(b64(`${ROBOT}:${GOOD}`).replace(/=+$/, ''));
     expect(all).not.toContain('not-the-secret');
+  });
+
+  it('feeds diagnose: a 401 on a pod whose secret is missing / mangled / for another host gets that root cause', async () => {
+    const img = `${H}/library/busybox:1.36`;
+    const msg401 = `Failed to pull image "${img}": failed to pull and unpack image "${img}": failed to resolve reference "${img}": pulling from host ${H} failed with status code [manifests 1.36]: 401 Unauthorized`;
+    for (const [ns, name] of [['missing', 'app'], ['robot', 'mangled'], ['mismatch', 'app'], ['robot', 'wrong-password'], ['nocreds', 'app']] as const) {
+      await kube.request('PATCH', `/api/v1/namespaces/${ns}/pods/${name}/status`, { contentType: 'application/merge-patch+json', body: { status: { phase: 'Pending', containerStatuses: [{ name: 'app', image: img, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: msg401 } } }] } } });
+    }
+    const r = await diagnose({ kube, allNamespaces: true, priorFindings: findings });
+    const cause = (ns: string, pod: string) => r.pods.find((p) => p.namespace === ns && p.pod === pod)?.cause;
+    expect(cause('missing', 'app')).toBe('auth.pull-secret-missing');
+    expect(cause('robot', 'mangled')).toBe('auth.robot-name-mangled');
+    expect(cause('mismatch', 'app')).toBe('auth.pull-secret-registry-mismatch');
+    expect(cause('robot', 'wrong-password')).toBe('auth.credentials-invalid');
+    // containerd's 401 reads the same without credentials; pull-secrets knows the pod has none.
+    expect(cause('nocreds', 'app')).toBe('auth.credentials-missing');
   });
 
   it('reports an RBAC-less identity as one access finding', async () => {
