@@ -40,7 +40,10 @@ if (args.has('--cold') || args.has('--cold-binaries')) {
   const imgs = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'label=io.hybrid-doctor.image=k8s-node'])).stdout.split('\n').filter(Boolean);
   if (imgs.length) await execa('docker', ['rmi', '-f', ...imgs], { reject: false });
   await execa('docker', ['rmi', '-f', 'registry.k8s.io/coredns/coredns:v1.12.4-hd', 'registry.k8s.io/pause:3.10'], { reject: false });
-  await rm(imageCacheDir(), { recursive: true, force: true });
+  const { readdir } = await import('node:fs/promises');
+  for (const f of await readdir(imageCacheDir()).catch(() => [] as string[])) {
+    if (/^(coredns-|pause)/.test(f)) await rm(`${imageCacheDir()}/${f}`, { force: true });
+  }
 }
 if (args.has('--cold-binaries')) {
   log(`emptying ${dirname(k8sBinDir())}`);

@@ -12,7 +12,7 @@ source "$here/versions.env"
 OUT=${OUT:-${HYBRID_DOCTOR_CACHE:-$HOME/.cache/hybrid-doctor}/k8s-$K8S_VERSION}
 mkdir -p "$OUT/bin"
 stamp="$OUT/bin/.stamp"
-want="$K8S_VERSION $ETCD_VERSION $COREDNS_VERSION $CRICTL_VERSION"
+want="$K8S_VERSION $ETCD_VERSION $COREDNS_VERSION $CRICTL_VERSION ${KIND_VERSION:-} version-stamped"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then echo "k8s binaries cached in $OUT/bin"; exit 0; fi
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 ldflags="-s -w"
@@ -43,9 +43,20 @@ import (
 )
 GO
 go mod tidy >/dev/null
-for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
-  [[ -x "$OUT/bin/$c" ]] || { echo "building $c"; go build -ldflags "$ldflags" -o "$OUT/bin/$c" "k8s.io/kubernetes/cmd/$c"; }
+# Version stamping (what upstream's hack/lib/version.sh does): without it every component reports
+# v0.0.0-master+$Format:%H$ (kubelet version in Node status, kubectl version, /version).
+minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+k8s_ldflags="$ldflags"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
+restamp=0
+[[ "$(cat "$OUT/bin/.k8s-ldflags" 2>/dev/null)" == "$k8s_ldflags" ]] || restamp=1
+for c in kubectl kubelet kube-proxy kube-apiserver kube-controller-manager kube-scheduler; do
+  # built to a temp name and renamed: a binary being relinked stays usable until replaced
+  if [[ $restamp == 1 || ! -x "$OUT/bin/$c" ]]; then echo "building $c"; go build -ldflags "$k8s_ldflags" -o "$OUT/bin/$c.tmp" "k8s.io/kubernetes/cmd/$c"; mv "$OUT/bin/$c.tmp" "$OUT/bin/$c"; fi
+done
+echo "$k8s_ldflags" > "$OUT/bin/.k8s-ldflags"
 
 # etcd (server module's main package)
 mod="$OUT/src/etcd"; build_mod "$mod"
@@ -57,7 +68,17 @@ mod="$OUT/src/coredns"; build_mod "$mod"
 
 # crictl
 mod="$OUT/src/crictl"; build_mod "$mod"
-[[ -x "$OUT/bin/crictl" ]] || { go get "sigs.k8s.io/cri-tools@$CRICTL_VERSION" >/dev/null 2>&1; echo "building crictl"; go build -ldflags "$ldflags" -o "$OUT/bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl; }
+[[ -x "$OUT/bin/crictl" ]] || { go get "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" >/dev/null 2>"$mod/get.log" || { echo "go get cri-tools@$CRICTL_VERSION failed:" >&2; cat "$mod/get.log" >&2; exit 1; }; echo "building crictl"; go build -ldflags "$ldflags" -o "$OUT/bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl; }
+
+# kind CLI (optional: the kind provider also needs its node image, which air-gapped hosts lack)
+if [[ -n ${KIND_VERSION:-} && ${HYBRID_DOCTOR_SKIP_KIND:-0} != 1 && ! -x "$OUT/bin/kind" ]]; then
+  mod="$OUT/src/kind"; build_mod "$mod"
+  if go get "sigs.k8s.io/kind@$KIND_VERSION" >/dev/null 2>"$mod/get.log"; then
+    echo "building kind"; go build -ldflags "$ldflags" -o "$OUT/bin/kind" sigs.k8s.io/kind || echo "kind build failed (optional; the source provider does not need it)" >&2
+  else
+    echo "go get kind@$KIND_VERSION failed (optional): $(tail -1 "$mod/get.log")" >&2
+  fi
+fi
 
 echo "$want" > "$stamp"
 ls -la "$OUT/bin"
