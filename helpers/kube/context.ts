@@ -3,7 +3,8 @@ import type { Finding } from '../findings/finding.ts';
 import { finding } from '../findings/make-finding.ts';
 import type { Target } from '../target/load.ts';
 import { kubeForTarget, type KubeClient } from './client.ts';
-import { isAccessProblem, KubeApiError } from './errors.ts';
+import { causeChain } from '../errors.ts';
+import { isAccessProblem, type KubeApiError } from './errors.ts';
 
 /**
  * Shared Kubernetes plumbing for the cluster-side checks: one KubeClient per run
@@ -32,8 +33,9 @@ export function kubeFor(ctx: CheckContext): Promise<KubeClient> {
  * not access problems (the caller rethrows: a checker bug) and `{ blockedBy }` when already reported.
  */
 export async function kubeAccessOutcome(ctx: CheckContext, kube: KubeClient, err: unknown): Promise<{ findings: Finding[]; evidence: Record<string, unknown> } | undefined> {
-  if (!isAccessProblem(err)) return undefined;
-  const e = err as KubeApiError;
+  // diagnose() wraps access problems in a UsageError for the CLI; checks unwrap them.
+  const e = [...causeChain(err)].find((x): x is KubeApiError => isAccessProblem(x));
+  if (!e) return undefined;
   const cause = e.kind === 'unreachable' || e.kind === 'timeout' ? 'cluster.api-unreachable' : 'cluster.api-access-denied';
   let first = false;
   await ctx.once(`kube:access-reported:${cause}`, async () => {
