@@ -179,7 +179,23 @@ const tokenCheck: Check = {
     const status = v.token?.kind === 'unreachable' ? 0 : v.token?.status;
     const daysLeft = v.robot?.expires_at && v.robot.expires_at > 0 ? Math.floor((v.robot.expires_at * 1000 - Date.now()) / 86_400_000) : undefined;
     return {
-      findings: [finding(v.cause, { subject: name, params: { robot: name, repository: v.repository, project: projectOf(v.repository), status, ...(daysLeft !== undefined ? { daysLeft } : {}) }, evidence: v.evidence })],
+      findings: [
+        finding(v.cause, {
+          subject: name,
+          params: {
+            robot: name,
+            host: harborUrl(ctx.target).host,
+            image: `${harborUrl(ctx.target).host}/${v.repository}`,
+            repository: v.repository,
+            project: projectOf(v.repository),
+            // Harbor answers a rejected secret with 200 and an empty grant, not 401: say so.
+            status: status === 200 ? '200 with an empty grant' : status,
+            detail: typeof v.evidence.reason === 'string' ? v.evidence.reason : v.evidence.ambiguous ? 'the token grants no pull; without harbor.admin a wrong secret, a disabled or expired robot and a missing permission look alike' : undefined,
+            ...(daysLeft !== undefined ? { daysLeft } : {}),
+          },
+          evidence: v.evidence,
+        }),
+      ],
       evidence: v.evidence,
     };
   },
