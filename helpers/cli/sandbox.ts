@@ -32,6 +32,10 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     process.stdout.write(`harbor side: ${st.harbor.running ? 'running' : st.harbor.containers.length ? 'partly running' : 'down'}\n`);
     for (const c of st.harbor.containers) process.stdout.write(`  ${c.name.padEnd(16)} ${c.state.padEnd(9)} ${Object.values(c.ips).join(', ')}\n`);
     if (st.harbor.missing.length) process.stdout.write(`  missing: ${st.harbor.missing.join(', ')}\n`);
+    process.stdout.write(`cluster (${st.cluster.provider}): ${st.cluster.running ? 'running' : st.cluster.containers.length ? 'partly running' : 'down'}\n`);
+    for (const c of st.cluster.containers) process.stdout.write(`  ${c.name.padEnd(16)} ${c.state}\n`);
+    for (const n of st.cluster.cluster?.nodes ?? []) process.stdout.write(`  node ${n.name.padEnd(16)} ${n.role.padEnd(13)} ${n.ip} (${n.network})\n`);
+    if (st.cluster.cluster) process.stdout.write(`  kubeconfig: ${st.cluster.cluster.kubeconfigPath}\n`);
   }
   return EXIT.ok;
 }

@@ -52,12 +52,15 @@ export const targetSchema = z.strictObject({
     url: z.url({ protocol: /^https?$/ }).describe("Harbor's metrics endpoint, e.g. http://harbor:9090/metrics"),
     requiredFamilies: z.array(z.string()).optional(),
     thresholds: z.strictObject({
-      authFailureRatio: z.number().min(0).max(1).default(0.2),
+      // Every registry pull starts with one unauthenticated request answered 401 (the Bearer
+      // challenge: containerd HEADs the manifest, Docker GETs /v2/), so a healthy Harbor sits at
+      // 15-40% 401s. 0.5 flags when rejections outnumber everything else.
+      authFailureRatio: z.number().min(0).max(1).default(0.5).describe('share of 401 responses above which to warn; challenge 401s are normal, see README'),
       errorRatio: z.number().min(0).max(1).default(0.05),
       latencySeconds: z.number().positive().default(2),
       quotaUsageRatio: z.number().min(0).max(1).default(0.9),
       minRequests: z.number().int().nonnegative().default(20).describe('ratios are judged only above this many requests'),
-    }).default({ authFailureRatio: 0.2, errorRatio: 0.05, latencySeconds: 2, quotaUsageRatio: 0.9, minRequests: 20 }),
+    }).default({ authFailureRatio: 0.5, errorRatio: 0.05, latencySeconds: 2, quotaUsageRatio: 0.9, minRequests: 20 }),
     scrapeConfig: z.string().optional().describe('Prometheus config (prometheus.yml or a ConfigMap holding it) to lint'),
   }).optional(),
   nodeconfig: z.string().optional().describe('nodeadm NodeConfig YAML to lint'),

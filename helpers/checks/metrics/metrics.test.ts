@@ -120,7 +120,7 @@ describe('metrics checks against a real HTTP server', () => {
   it('params carry the numbers the catalog renders', async () => {
     const results = await runChecks(metricsChecks, ctxFor(`${base}/high-401/metrics`));
     const f = results.find((r) => r.id === 'auth-failures')!.findings[0]!;
-    expect(f.params).toMatchObject({ family: 'harbor_core_http_request_total', ratio: 0.3534, threshold: 0.2, value: 1350 });
+    expect(f.params).toMatchObject({ family: 'harbor_core_http_request_total', ratio: 0.6378, threshold: 0.5, value: 4350 });
     const q = (await runChecks(metricsChecks, ctxFor(`${base}/near-quota/metrics`))).find((r) => r.id === 'quota')!.findings[0]!;
     expect(q.params).toMatchObject({ project: 'secure', ratio: 0.95, threshold: 0.9 });
     const l = (await runChecks(metricsChecks, ctxFor(`${base}/slow/metrics`))).find((r) => r.id === 'latency')!.findings[0]!;
