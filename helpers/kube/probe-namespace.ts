@@ -62,14 +62,29 @@ export class ProbeNamespace {
     const p = new ProbeNamespace(kube, namespace, `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
     live.add(p);
     installSignalHandlers();
-    try {
-      await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: p.runId } } }, what: `create namespace ${namespace}` });
-      p.#created = true;
-    } catch (err) {
-      if (!(err instanceof KubeApiError && err.kind === 'conflict')) {
-        live.delete(p);
-        throw err;
+    // A namespace deleted by the previous run may still be terminating: creating anything in it
+    // is refused, so wait (bounded) until it is gone, then create it afresh.
+    const deadline = Date.now() + 90_000;
+    let last = '';
+    for (;;) {
+      try {
+        await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: p.runId } } }, what: `create namespace ${namespace}` });
+        p.#created = true;
+        break;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.kind === 'conflict')) {
+          live.delete(p);
+          throw err;
+        }
       }
+      const ns = (await kube.request('GET', `/api/v1/namespaces/${namespace}`, { what: `read namespace ${namespace}` }).catch(() => undefined)) as { status?: { phase?: string } } | undefined;
+      last = ns?.status?.phase ?? 'gone';
+      if (last !== 'Terminating' && last !== 'gone') break; // exists and usable
+      if (Date.now() > deadline) {
+        live.delete(p);
+        throw new Error(`probe namespace ${namespace} is still ${last} after 90 s; last phase seen: ${last}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
     // No controller-manager creates `default` in a brand-new namespace instantly; pods need it.
     try {
