@@ -153,6 +153,10 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     phasesMs[name] = Math.round(now - mark);
     mark = now;
   };
+  /** For the concurrent lists: time from start to that list's completion. */
+  const doneAt = (name: string) => {
+    phasesMs[name] = Math.round(performance.now() - started);
+  };
   const { kube, signal } = opts;
   const limit = opts.pageSize ?? 1000;
   const all = opts.allNamespaces === true;
@@ -173,15 +177,17 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     }
   };
 
-  // Nodes: for node type (hybrid / cloud). A 403 here only degrades the node type to unknown.
+  // Nodes (node type), pods and pod Warning events are listed concurrently, each paginated and
+  // served from the API server's watch cache (see KubeClient ListOptions.fromCache).
   const nodeType = new Map<string, NodeType>();
-  try {
-    await kube.listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', limit, ...(signal ? { signal } : {}) });
-  } catch (err) {
-    if (!(err instanceof KubeApiError && err.kind === 'forbidden')) await wrap(() => Promise.reject(err));
-  }
+  const listNodes = kube
+    .listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', limit, fromCache: true, ...(signal ? { signal } : {}) })
+    .then(() => doneAt('nodesDoneAt'))
+    .catch((err: unknown) => {
+      // A 403 on nodes only degrades the node type to unknown.
+      if (!(err instanceof KubeApiError && err.kind === 'forbidden')) throw err;
+    });
 
-  phase('nodes');
   // Pods: only what the analysis needs is kept (a raw pod is ~10x bigger than this).
   const failing: { pod: Pod; containers: DiagnosedContainer[] }[] = [];
   const pending: Pod[] = [];
@@ -197,26 +203,25 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     if (containers.length) failing.push({ pod: compact(p), containers });
     else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(compact(p));
   };
-  if (opts.pod) {
-    const p = await wrap(() => kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod!)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
-    consider(p);
-  } else {
-    const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
-    const r = await wrap(() => kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', limit, what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) }));
-    truncated = r.truncated;
-  }
+  const listPods = (async () => {
+    if (opts.pod) {
+      consider(await kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
+    } else {
+      const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
+      const r = await kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', limit, fromCache: true, what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) });
+      if (r.truncated) truncated = true;
+    }
+    doneAt('podsDoneAt');
+  })();
 
-  phase('pods');
-  // Events, only when something may be failing; kept only for failing / pending pods. Pull
-  // failures, sandbox failures and missing-secret notices are all Warning events; Normal ones
-  // (Pulling, BackOff "Back-off pulling image") carry no cause.
-  const wanted = new Map<string, PodEvent[]>();
-  for (const f of failing) if (f.pod.metadata.uid) wanted.set(f.pod.metadata.uid, []);
-  for (const p of pending) wanted.set(p.metadata.uid!, []);
+  // Pull failures, sandbox failures and missing-secret notices are all Warning events; Normal
+  // ones (Pulling, BackOff "Back-off pulling image") carry no cause. Only events with a reason
+  // that can carry a pull error are kept (normalised, a few hundred bytes each), by pod uid.
+  const byUid = new Map<string, PodEvent[]>();
   let eventsScanned = 0;
   let eventsKept = 0;
   let eventsUnavailable: string | undefined;
-  if (wanted.size > 0) {
+  const listEvents = (async () => {
     const path = all ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/events`;
     const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod},type=Warning` : 'involvedObject.kind=Pod,type=Warning';
     try {
@@ -224,23 +229,27 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
         path,
         (e) => {
           eventsScanned++;
-          if (!e.reason || !EVENT_REASONS.has(e.reason)) return;
           const uid = e.involvedObject?.uid;
-          const list = uid ? wanted.get(uid) : undefined;
-          if (!list) return;
+          if (!uid || !e.reason || !EVENT_REASONS.has(e.reason)) return;
+          let list = byUid.get(uid);
+          if (!list) byUid.set(uid, (list = []));
           list.push(normalizeEvent(e));
           eventsKept++;
         },
-        { fieldSelector, limit, what: 'list pod events', ...(signal ? { signal } : {}) },
+        { fieldSelector, limit, fromCache: true, what: 'list pod events', ...(signal ? { signal } : {}) },
       );
       if (r.truncated) truncated = true;
+      doneAt('eventsDoneAt');
     } catch (err) {
       if (err instanceof KubeApiError && err.kind === 'forbidden') eventsUnavailable = 'forbidden';
-      else await wrap(() => Promise.reject(err));
+      else throw err;
     }
-  }
+  })();
+  const settled = await Promise.allSettled([listPods, listNodes, listEvents]);
+  for (const s of settled) if (s.status === 'rejected') await wrap(() => Promise.reject(s.reason));
+  const wanted = byUid;
 
-  phase('events');
+  phase('lists');
   const classifyMemo = new Map<string, Classification>();
   const classify = (text: string): Classification => {
     let c = classifyMemo.get(text);
