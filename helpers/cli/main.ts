@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, diagnose, sandbox' });
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`hybrid-doctor: ${redactor.text((err as Error).message)}\n`);
       const hint = (err as UsageError).hint;
       if (hint) process.stderr.write(`hint: ${hint}\n`);
