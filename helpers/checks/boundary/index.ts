@@ -17,7 +17,9 @@ const PORT = 8080;
 
 export function clientScript(peerIP: string): string {
   return [
-    `if wget -q -T 5 -O - http://${peerIP}:${PORT}/ok 2>/dev/null | grep -q hybrid-doctor; then echo "HTTP ${peerIP} ok"; else echo "HTTP ${peerIP} fail"; fi`,
+    // HTTP over `nc` first: statically linked glibc busybox builds (Debian's busybox-static) crash
+    // in `wget` (NSS lookups in a static binary); `nc` speaks the request just as well.
+    `if { printf 'GET /ok HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${peerIP} ${PORT} 2>/dev/null || wget -q -T 5 -O - http://${peerIP}:${PORT}/ok 2>/dev/null; } | grep -q hybrid-doctor; then echo "HTTP ${peerIP} ok"; else echo "HTTP ${peerIP} fail"; fi`,
     'if nslookup kubernetes.default.svc.cluster.local >/dev/null 2>&1; then echo "DNS ok"; else echo "DNS fail"; fi',
   ].join('\n');
 }
