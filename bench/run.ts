@@ -2,7 +2,7 @@
  * `npm run bench`: prints figures and ratios for the performance aims (never asserted in tests).
  *   npm run bench                 every bench
  *   npm run bench -- harbor-run   one of: harbor-run, sandbox-start, cluster-start, diagnose-scale, compare
- * Each bench module exports `run(): Promise<BenchResult[]>`.
+ * Each bench module exports `run(): Promise<BenchResult[]>`, or is a script that prints its own figures.
  */
 import { existsSync } from 'node:fs';
 
@@ -38,7 +38,9 @@ for (const name of names) {
   }
   console.log(`\n## ${name}`);
   try {
-    const mod = (await import(file)) as { run: () => Promise<BenchResult[]> };
+    // A bench is a module exporting run(), or a script that measures and prints on import.
+    const mod = (await import(file)) as { run?: () => Promise<BenchResult[]> };
+    if (typeof mod.run !== 'function') continue;
     for (const r of await mod.run()) {
       const aim = r.aim !== undefined ? `  aim ${r.aim} ${r.unit} → ${r.value <= r.aim ? 'met' : 'MISSED'} (×${(r.value / r.aim).toFixed(2)} of aim)` : '';
       console.log(`${r.name.padEnd(48)} ${String(r.unit === 'ratio' ? r.value.toFixed(2) : Math.round(r.value * 100) / 100).padStart(10)} ${r.unit}${aim}${r.note ? `  (${r.note})` : ''}`);
