@@ -42,6 +42,8 @@ export interface ProbePodSpec {
   labels?: Record<string, string>;
   tolerateAll?: boolean;
   activeDeadlineSeconds?: number;
+  /** Always (default: every probe is a real pull) or IfNotPresent (read files even when pulls fail). */
+  pullPolicy?: 'Always' | 'IfNotPresent';
 }
 
 export class ProbeNamespace {
@@ -119,7 +121,7 @@ export class ProbeNamespace {
           {
             name: 'probe',
             image: spec.image,
-            imagePullPolicy: 'Always',
+            imagePullPolicy: spec.pullPolicy ?? 'Always',
             command: spec.command,
             ...(spec.host?.privileged ? { securityContext: { privileged: true } } : {}),
             volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: true })),

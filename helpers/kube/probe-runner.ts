@@ -61,7 +61,8 @@ export function pulledSeconds(message: string): number | undefined {
 }
 
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => c.state?.waiting?.reason && PULL_WAITING_REASONS.has(c.state.waiting.reason) && c.state.waiting.reason !== 'ErrImagePull');
+/** A pull error is final enough for a probe: the kubelet's retries would only repeat it. */
+const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => !!c.state?.waiting?.reason && PULL_WAITING_REASONS.has(c.state.waiting.reason));
 
 /**
  * Creates the pods in a probe namespace, waits for each (Succeeded/Failed, stuck in pull

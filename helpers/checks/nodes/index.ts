@@ -1,6 +1,7 @@
 import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
+import { redactor } from '../../redact.ts';
 import { kubeApplies, probesApply, withKube } from '../../kube/context.ts';
 import { listNodes, probeImage, probeRegistryHost, runProbes } from '../../kube/probe-runner.ts';
 import { internalIP, matchesSelector, nodeReady } from '../../kube/types.ts';
@@ -67,32 +68,48 @@ export const nodeProbeCheck: Check = {
         }
       }
       const lookup = harborUrl(ctx.target).hostname;
-      const specs = nodes.map((n, i) => ({
-        name: `node-probe-${i}`,
-        node: n.metadata.name,
-        command: ['sh', '-c', probeScript(host, lookup)],
-        host: { hostNetwork: true, privileged: true, mounts: [{ name: 'etc', hostPath: '/etc', mountPath: '/host/etc' }] },
-        tolerateAll: true,
-      }));
+      // Two pods per node: `node-pull-i` (imagePullPolicy Always: the real pull through the node's
+      // runtime) and `node-files-i` (IfNotPresent: reads the node's files from a cached copy of the
+      // probe image, so a node whose pulls fail can still be inspected).
+      const specs = nodes.flatMap((n, i) => [
+        { name: `node-pull-${i}`, node: n.metadata.name, command: ['sh', '-c', 'true'], tolerateAll: true },
+        {
+          name: `node-files-${i}`,
+          node: n.metadata.name,
+          pullPolicy: 'IfNotPresent' as const,
+          command: ['sh', '-c', probeScript(host, lookup)],
+          host: { hostNetwork: true, privileged: true, mounts: [{ name: 'etc', hostPath: '/etc', mountPath: '/host/etc' }] },
+          tolerateAll: true,
+        },
+      ]);
       return runProbes(ctx, kube, specs, async (results) => {
         const findings: Finding[] = [];
         const perNode: Record<string, unknown>[] = [];
-        for (const r of results) {
-          const node = r.node!;
-          if (r.pullError) {
-            const c = r.pullError.classification;
-            findings.push(finding(c.cause, { subject: `node/${node}`, params: { ...c.params, node, image: probeImage(ctx) }, evidence: { node, probe: r.name, reason: r.pullError.reason, message: r.pullError.message, rule: c.rule } }));
-            perNode.push({ node, pulled: false, pullError: r.pullError.reason });
-            continue;
+        for (const [i, n] of nodes.entries()) {
+          const node = n.metadata.name;
+          const pull = results.find((r) => r.name === `node-pull-${i}`)!;
+          const files = results.find((r) => r.name === `node-files-${i}`)!;
+          const row: Record<string, unknown> = { node, pulled: !pull.pullError && (pull.phase === 'Succeeded' || pull.phase === 'Running'), pullSeconds: pull.pullSeconds ?? null };
+          let nodeFindings: Finding[] = [];
+          if (files.log) {
+            const created = (files.createdAt ?? files.finishedAt) / 1000;
+            const a = analyseNodeProbe({ node, registryHost: host, output: parseProbeOutput(files.log), ...(served ? { servedChain: served } : {}), referenceEpoch: (created + files.finishedAt / 1000) / 2, windowSeconds: files.finishedAt / 1000 - created });
+            nodeFindings = a.findings;
+            Object.assign(row, a.evidence);
+          } else {
+            row.files = files.pullError ? `not readable: the probe image is not cached and its pull failed (${files.pullError.reason})` : `not readable (${files.phase}${files.timedOut ? ', timed out' : ''})`;
           }
-          if (!r.log) {
-            perNode.push({ node, pulled: r.phase !== 'Pending', phase: r.phase, timedOut: r.timedOut });
-            continue;
+          findings.push(...nodeFindings);
+          if (pull.pullError) {
+            const c = pull.pullError.classification;
+            row.pullError = { reason: pull.pullError.reason, cause: c.cause, message: pull.pullError.message };
+            // The node facts explain the failed pull (CA missing → "unknown authority"): report the
+            // cause once; the pull error stays as the symptom in evidence.
+            const explained = nodeFindings.some((f) => f.cause.startsWith('node.')) && (c.cause.startsWith('tls.') || c.cause === 'node.sandbox-image-unpullable');
+            if (!explained) findings.push(finding(c.cause, { subject: `node/${node}`, params: { ...c.params, node, image: c.params.image ?? probeImage(ctx) }, evidence: { node, probe: pull.name, reason: pull.pullError.reason, message: pull.pullError.message, rule: c.rule } }));
+            else for (const f of nodeFindings) f.evidence = { ...f.evidence, symptom: { cause: c.cause, message: redactor.text(pull.pullError.message) } };
           }
-          const created = (r.createdAt ?? r.finishedAt) / 1000;
-          const a = analyseNodeProbe({ node, registryHost: host, output: parseProbeOutput(r.log), ...(served ? { servedChain: served } : {}), referenceEpoch: (created + r.finishedAt / 1000) / 2, windowSeconds: r.finishedAt / 1000 - created });
-          findings.push(...a.findings);
-          perNode.push({ ...a.evidence, pulled: true, pullSeconds: r.pullSeconds });
+          perNode.push(row);
         }
         return { findings, evidence: { registryHost: host, nodes: perNode } };
       });

@@ -9,6 +9,7 @@ import { parseTarget } from '../../target/load.ts';
 import { parseClientLog } from '../boundary/index.ts';
 import { corednsReplicasCheck, corednsCorefileCheck, splitView } from '../cluster-dns/index.ts';
 import { pullE2eCheck } from './index.ts';
+import { nodeProbeCheck } from '../nodes/index.ts';
 
 const H = 'harbor.sandbox.test';
 const IMG = `${H}/library/busybox:1.36`;
@@ -72,6 +73,22 @@ describe.skipIf('missing' in bins)('probe checks against a real kube-apiserver (
     expect(left).toEqual([]);
     const secrets = (await kube.listAll('/api/v1/namespaces/hd-probe/secrets', { labelSelector: 'app.kubernetes.io/managed-by=hybrid-doctor' }).catch(() => ({ items: [] }))).items;
     expect(secrets).toEqual([]);
+  }, 90_000);
+
+  it('node probe: a node whose pulls fail and whose files cannot be read reports the classified pull error', async () => {
+    // A fresh namespace: without a namespace controller the previous test's stays Terminating.
+    const kubelet = startFakeKubelet(kube, 'hd-probe-nodes', (p) =>
+      p.metadata.name.startsWith('node-pull-')
+        ? { phase: 'Pending', state: { waiting: { reason: 'ErrImagePull', message: x509 } }, events: [{ reason: 'Failed', message: x509, type: 'Warning' }] }
+        : { phase: 'Pending', state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } } },
+    );
+    // http:// Harbor: no TLS session is attempted (the tls suite owns that); only the API is used.
+    const t = parseTarget(['harbor:', `  url: http://${H}`, 'images:', `  - ref: ${IMG}`, 'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`, '  allowProbes: true', '  probeNamespace: hd-probe-nodes'].join('\n'));
+    const out = await nodeProbeCheck.run(createCheckContext(t, { signal: AbortSignal.timeout(60_000) }));
+    await kubelet.stop();
+    expect(out.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual(['tls.untrusted-ca node/hybrid-1']);
+    expect(out.evidence?.nodes).toEqual([expect.objectContaining({ node: 'hybrid-1', pulled: false, files: expect.stringMatching(/not readable/) })]);
+    expect((await kube.listAll('/api/v1/pods', { labelSelector: 'app.kubernetes.io/managed-by=hybrid-doctor' })).items).toEqual([]);
   }, 90_000);
 
   it('read-only mode: probe checks do not apply', () => {
