@@ -109,6 +109,13 @@ const scenarios: Scenario[] = [
     expect: 'image.unknown',
   },
   {
+    name: 'leaky-message',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ErrImagePull', message: `${harbor401} (request had Authorization: Basic ${Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64')})` } }],
+    // 401 on the registry whose robot name robot-auth found mangled (registry-wide prior).
+    expect: 'auth.robot-name-mangled',
+  },
+  {
     name: 'healthy',
     node: 'cloud-1',
     containers: [{ name: 'app', image: IMG }],
@@ -186,6 +193,13 @@ describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () 
     expect(new Set(keys).size).toBe(keys.length);
     expect(r.findings.find((f) => f.cause === 'auth.pull-secret-missing')?.subject).toBe(`${NS}/secret-missing-401`);
     expect(r.stats.eventsKept).toBeGreaterThan(0);
+  });
+
+  it('never reports a credential that leaked into an event or status message', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    const all = JSON.stringify(r);
+    expect(all).not.toContain(Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64'));
+    expect(r.pods.find((p) => p.pod === 'leaky-message')!.evidence.message).toContain('«redacted»');
   });
 
   it('diagnoses one pod', async () => {
