@@ -250,3 +250,21 @@ export function loadKubeConfig(target: Pick<Target, 'kubernetes' | 'baseDir'>): 
 export function kubeForTarget(target: Target, signal?: AbortSignal): KubeClient {
   return new KubeClient(loadKubeConfig(target), { requestMs: Math.max(target.timeouts.requestMs, 5_000), ...(signal ? { signal } : {}) });
 }
+
+/**
+ * A KubeClient from command-line style options (the `diagnose` command without a target file):
+ * `kubeconfig` (else $KUBECONFIG / ~/.kube/config) and `context` (else the current one).
+ */
+export function kubeFromOptions(o: { kubeconfig?: string; context?: string; requestMs?: number; signal?: AbortSignal } = {}): KubeClient {
+  const kc = loadKubeConfig({
+    baseDir: process.cwd(),
+    kubernetes: {
+      ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+      ...(o.context ? { context: o.context } : {}),
+      allowProbes: false,
+      probeNamespace: 'hybrid-doctor',
+      hybridSelector: 'eks.amazonaws.com/compute-type=hybrid',
+    },
+  });
+  return new KubeClient(kc, { ...(o.requestMs ? { requestMs: o.requestMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+}
