@@ -5,6 +5,7 @@ import { probesApply, withKube } from '../../kube/context.ts';
 import { listNodes, nodeSide, probeImage, probeRegistryHost, PROBE_PULL_SECRET } from '../../kube/probe-runner.ts';
 import { withProbeNamespace } from '../../kube/probe-namespace.ts';
 import { nodeReady, type Node, type Pod } from '../../kube/types.ts';
+import { PULL_WAITING_REASONS } from '../../diagnose/diagnose.ts';
 
 /**
  * Pod-to-pod across the on-prem ↔ cloud boundary, both ways: a busybox httpd "server" probe on
@@ -14,6 +15,8 @@ import { nodeReady, type Node, type Pod } from '../../kube/types.ts';
  */
 
 const PORT = 8080;
+/** A probe that cannot pull its image never starts: stop waiting (the nodes / pull-e2e suites own the pull failure). */
+const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => !!c.state?.waiting?.reason && PULL_WAITING_REASONS.has(c.state.waiting.reason));
 
 export function clientScript(peerIP: string): string {
   return [
@@ -57,7 +60,7 @@ export const boundaryCheck: Check = {
         }
         const servers = new Map<string, Pod | undefined>();
         for (const [side] of sides) {
-          const { pod } = await ns.waitPod(`boundary-server-${side}`, (p) => p.status?.phase === 'Running' && !!p.status.podIP || p.status?.phase === 'Failed', 90_000, ctx.signal);
+          const { pod } = await ns.waitPod(`boundary-server-${side}`, (p) => p.status?.phase === 'Running' && !!p.status.podIP || p.status?.phase === 'Failed' || pullStuck(p), 90_000, ctx.signal);
           servers.set(side, pod);
         }
         const findings: Finding[] = [];
@@ -66,12 +69,12 @@ export const boundaryCheck: Check = {
           const other = side === 'hybrid' ? 'cloud' : 'hybrid';
           const peer = servers.get(other)?.status?.podIP;
           if (!peer) {
-            rows.push({ from: side, to: other, skipped: `server on ${other} did not start (${servers.get(other)?.status?.phase ?? 'unknown'})` });
+            rows.push({ from: side, to: other, skipped: `server on ${other} did not start (${servers.get(other)?.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? servers.get(other)?.status?.phase ?? 'unknown'})` });
             continue;
           }
           const name = `boundary-client-${side}`;
           await ns.createPod({ name, node: n.metadata.name, image, pullSecrets, tolerateAll: true, command: ['sh', '-c', clientScript(peer)] });
-          const { pod } = await ns.waitPod(name, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 60_000, ctx.signal);
+          const { pod } = await ns.waitPod(name, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || pullStuck(p), 60_000, ctx.signal);
           const log = pod && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') ? await ns.logs(name).catch(() => undefined) : undefined;
           const r = parseClientLog(log);
           rows.push({ from: side, fromNode: n.metadata.name, to: other, peer, ...r, phase: pod?.status?.phase });
