@@ -5,6 +5,12 @@ import type { Target } from '../target/load.ts';
 export const SUITES = ['tls', 'dns', 'robot-auth', 'image-pull', 'harbor', 'metrics', 'nodeconfig',
   'imagepullbackoff', 'pull-secrets', 'cluster-dns', 'nodes', 'pull-e2e', 'boundary', 'eks'] as const;
 export type SuiteId = (typeof SUITES)[number];
+/**
+ * Execution order: SUITES order, except that the correlating suite (imagepullbackoff) runs last —
+ * it names a pod's root cause from the findings of pull-secrets, cluster-dns and nodes, which come
+ * after it in report order.
+ */
+export const RUN_ORDER: readonly SuiteId[] = [...SUITES.filter((s) => s !== 'imagepullbackoff'), 'imagepullbackoff'];
 
 /**
  * What a check gets: the target, secrets resolved in memory, a per-run cache shared by checks

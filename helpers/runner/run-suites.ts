@@ -1,4 +1,4 @@
-import { SUITES, type SuiteId } from '../checks/check.ts';
+import { RUN_ORDER, SUITES, type SuiteId } from '../checks/check.ts';
 import { loadSuiteChecks } from '../checks/registry.ts';
 import { SEVERITY_RANK, type Severity } from '../findings/cause-ids.ts';
 import type { CheckResult, Finding } from '../findings/finding.ts';
@@ -16,7 +16,7 @@ export interface RunReport {
 }
 
 /**
- * Runs suites in catalog order in one process (scenario tests, bench and `explain`-style
+ * Runs suites (RUN_ORDER; results in catalog order) in one process (scenario tests, bench and `explain`-style
  * callers). Checks of one suite run concurrently and share the context's memo; later suites see
  * earlier findings through `priorFindings` (the ImagePullBackOff suite correlates with them).
  */
@@ -27,10 +27,13 @@ export async function runSuites(target: Target, suites: readonly SuiteId[] = SUI
     ...(opts.signal ? { signal: opts.signal } : {}),
     priorFindings: () => results.flatMap((r) => r.findings),
   });
-  for (const suite of SUITES.filter((s) => suites.includes(s))) {
+  // RUN_ORDER: imagepullbackoff after the suites it correlates with; results in report order.
+  for (const suite of RUN_ORDER.filter((s) => suites.includes(s))) {
     const checks = await loadSuiteChecks(suite);
     results.push(...(await Promise.all(checks.map((c) => runCheck(c, ctx)))));
   }
+  const rank = (s: string) => SUITES.indexOf(s as SuiteId);
+  results.sort((a, b) => rank(a.suite) - rank(b.suite));
   return {
     target: target.name,
     startedAt: new Date(started).toISOString(),
