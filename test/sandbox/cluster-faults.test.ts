@@ -207,7 +207,8 @@ async function scenarioTarget(id: string, edit?: (doc: Record<string, any>) => v
 
 /** The root cause the imagepullbackoff suite named for one pod (its findings list the pods). */
 function suiteCauseFor(run: RunReport, pod: string): CauseId[] {
-  return run.findings.filter((f) => f.check === 'imagepullbackoff/pods-image-pull' && ((f.evidence.pods as string[] | undefined) ?? []).includes(`${FAULT_NS}/${pod}`)).map((f) => f.cause);
+  const id = `${FAULT_NS}/${pod}`;
+  return run.findings.filter((f) => f.check === 'imagepullbackoff/pods-image-pull' && (f.subject === id || f.subject.startsWith(`${id} `) || ((f.evidence.pods as string[] | undefined) ?? []).includes(id))).map((f) => f.cause);
 }
 
 const describeF = (f: Finding) => `${f.check} → ${f.cause} [${f.severity}] ${f.subject}: ${f.message.slice(0, 240)}`;
