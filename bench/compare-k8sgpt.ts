@@ -89,7 +89,7 @@ export const SCENARIOS: Scenario[] = [
     expected: 'node.ca-not-installed',
     image: IMAGE_REFS.busybox,
     secret: 'ok',
-    apply: () => hooks.removeNodeCa(HYBRID_NODE.name),
+    apply: () => hooks.removeNodeCa(HYBRID_NODE.name), // ca.crt goes, and hosts.toml's `ca =` line with it
     symptom: /x509: certificate signed by unknown authority/,
     rubric: {
       credit: [/certs\.d/i, /\bca\.crt\b.*(missing|absent|not (found|installed))/i, /CA (certificate )?(is )?(not installed|missing) on the node/i],
@@ -265,11 +265,11 @@ async function waitPull(c: Clients, ns: string, pod: string): Promise<string> {
  * original (<state>/nodes/<node>/.orig) and the on-prem DNS answers the registry address.
  * Returns the problems ([] = healthy); `except` skips what the scenario itself breaks.
  */
-async function baselineProblems(except: { nodeFile?: string; dns?: boolean } = {}): Promise<string[]> {
+async function baselineProblems(except: { nodeFiles?: string[]; dns?: boolean } = {}): Promise<string[]> {
   const problems: string[] = [];
   const nd = nodeDir(HYBRID_NODE.name);
   for (const rel of Object.values(NODE_FILES)) {
-    if (rel === except.nodeFile) continue;
+    if (except.nodeFiles?.includes(rel)) continue;
     const orig = join(nd, '.orig', rel);
     const cur = join(nd, rel);
     if (existsSync(orig + '.absent')) {
@@ -468,7 +468,7 @@ export async function runScenarios(log: (l: string) => void = (l) => console.err
       const kubectl: ToolOutcome = { answer: kgd.correct ? short(kgd.line) : tail(kubectlHeadline(out)), correct: kgd.correct, seconds: kr.seconds, ...(kr.error ? { error: kr.error } : {}) };
       log(`  kubectl script ${kubectl.seconds.toFixed(2)} s: ${kubectl.correct ? 'credit' : 'no credit'}: ${kubectl.answer}`);
 
-      const after = await baselineProblems({ ...(s.id === 'node-ca-removed' ? { nodeFile: NODE_FILES.ca } : {}), ...(s.harborFault === 'dns-entry-removed' ? { dns: true } : {}) });
+      const after = await baselineProblems({ ...(s.id === 'node-ca-removed' ? { nodeFiles: [NODE_FILES.ca, NODE_FILES.hostsToml] } : {}), ...(s.harborFault === 'dns-entry-removed' ? { dns: true } : {}) });
       if (!symptomOk) after.unshift(`kubelet's error is not this fault's symptom: ${short(waitingMsg || seen, 160)}`);
       if (after.length) log(`  CONTAMINATED: ${after.join('; ')}${attempt === 1 ? ' (will run again)' : ''}`);
       if (after.length && attempt === 1) {
