@@ -67,7 +67,9 @@ export const boundaryCheck: Check = {
         const rows = [];
         for (const [side, n] of sides) {
           const other = side === 'hybrid' ? 'cloud' : 'hybrid';
-          const peer = servers.get(other)?.status?.podIP;
+          // a pod has its IP before its image is pulled: only a Running server is a peer
+          const srv = servers.get(other);
+          const peer = srv?.status?.phase === 'Running' ? srv.status.podIP : undefined;
           if (!peer) {
             rows.push({ from: side, to: other, skipped: `server on ${other} did not start (${servers.get(other)?.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? servers.get(other)?.status?.phase ?? 'unknown'})` });
             continue;
