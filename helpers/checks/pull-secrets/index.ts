@@ -7,6 +7,7 @@ import { KubeApiError } from '../../kube/errors.ts';
 import type { Pod, Secret, ServiceAccount } from '../../kube/types.ts';
 import { anonymousPullToken, grantedActions, pullScope, requestToken, type TokenOutcome } from '../../registry/auth.ts';
 import { harborUrl } from '../../registry/http.ts';
+import type { BearerChallenge } from '../../registry/www-authenticate.ts';
 import { registryReachability } from '../../registry/reachability.ts';
 import { parseReference } from '../../registry/reference.ts';
 import { normalizeHost } from '../../diagnose/correlate.ts';
@@ -242,13 +243,30 @@ export const pullSecretCredentialsCheck: Check = {
         }
         const actions = grantedActions(t.claims, c.image.repository);
         results.push({ ...ev, actions });
-        if (!actions.includes('pull')) {
+        if (!actions.includes('pull') && (await wrongRobotSecret(ctx, bearer, c))) {
+          // Harbor answers a wrong secret with 200 and an empty grant (not 401); the target's own
+          // robot secret obtains pull on the same repository, so this secret's password is wrong.
+          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, status: '200 with an empty grant', detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
+        } else if (!actions.includes('pull')) {
           findings.push(finding('auth.insufficient-scope', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `token for ${c.username} grants [${actions.join(', ')}] on ${c.image.repository}` }, evidence: { ...ev, granted: actions } }));
         }
       }
       return { findings, evidence: { tokenChecks: results, ...(checks.length > MAX_TOKEN_CHECKS ? { notChecked: checks.length - MAX_TOKEN_CHECKS } : {}) } };
     }),
 };
+
+/**
+ * An empty grant for the target's robot name with another password, while the target's robot
+ * secret obtains pull on that repository: the pull secret's password is wrong (Harbor gives wrong
+ * secrets an anonymous token instead of a 401). Compared in memory, never printed.
+ */
+async function wrongRobotSecret(ctx: CheckContext, bearer: BearerChallenge, c: { image: HarborImage; username: string; password: string }): Promise<boolean> {
+  const robot = ctx.target.robot?.name;
+  const secret = ctx.secrets.robotSecret;
+  if (!robot || secret === undefined || c.username !== robot || c.password === secret) return false;
+  const t: TokenOutcome = await ctx.once(`pull-secrets:target-robot-token:${c.image.repository}`, () => requestToken(ctx, bearer, pullScope(c.image.repository), { username: robot, password: secret }));
+  return t.kind === 'token' && grantedActions(t.claims, c.image.repository).includes('pull');
+}
 
 /** Leftovers of the guide's copy-to-all-namespaces loop. */
 export const pullSecretCopiesCheck: Check = {
