@@ -24,6 +24,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       namespace: { type: 'string', short: 'n' },
       'all-namespaces': { type: 'boolean', short: 'A' },
       'no-correlate': { type: 'boolean' },
+      'read-only': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -45,7 +46,10 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   let prior: Finding[] = [];
   if (values.target && !values['no-correlate']) {
     const { runSuites } = await import('../runner/run-suites.ts');
-    const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: false } : undefined } as typeof target, CORRELATION_SUITES, { signal });
+    // Probe pods (the node checks that see certs.d, resolv.conf, the containerd config) run only
+    // when the target allows them; --read-only forbids them whatever the target says.
+    const readOnly = Boolean(values['read-only']);
+    const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
     prior = run.findings;
   }
   const { kubeForTarget } = await import('../kube/client.ts');

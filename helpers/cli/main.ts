@@ -10,7 +10,7 @@ Usage:
                     [--html DIR] [--out DIR] [--fail-on error|warning] [--no-html]
   hybrid-doctor explain [--json] MESSAGE          (MESSAGE may come on stdin)
   hybrid-doctor lint nodeconfig [--json] FILE
-  hybrid-doctor diagnose [--json] [--target FILE] [--kubeconfig FILE] [--context NAME]
+  hybrid-doctor diagnose [--json] [--target FILE] [--kubeconfig FILE] [--context NAME] [--read-only]
                     [POD | --namespace NS | --all-namespaces]
   hybrid-doctor sandbox up|down|status [--scenario ID]
 
