@@ -104,9 +104,11 @@ export const dnsSplitViewCheck: Check = {
       const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
       if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
       const cmd = ['sh', '-c', `nslookup '${name.replace(/'/g, '')}' 2>&1; true`];
+      // IfNotPresent: a cached probe image is enough to ask the resolvers, so a node whose pulls
+      // fail (e.g. because its resolver does not know the registry) can still be asked.
       const specs = pick.flatMap((n, i) => [
-        { name: `dns-cluster-${i}`, node: n.metadata.name, command: cmd, tolerateAll: true },
-        { name: `dns-node-${i}`, node: n.metadata.name, command: cmd, host: { hostNetwork: true }, tolerateAll: true },
+        { name: `dns-cluster-${i}`, node: n.metadata.name, command: cmd, pullPolicy: 'IfNotPresent' as const, tolerateAll: true },
+        { name: `dns-node-${i}`, node: n.metadata.name, command: cmd, pullPolicy: 'IfNotPresent' as const, host: { hostNetwork: true }, tolerateAll: true },
       ]);
       return runProbes(ctx, kube, specs, async (results) => {
         const findings: Finding[] = [];
