@@ -9,5 +9,17 @@ if (major < 24) {
   );
   process.exit(2);
 }
-const { main } = await import('../helpers/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+
+// `diagnose` lists tens of thousands of objects in short-lived pages: a small young generation
+// keeps peak RSS near the live set (bench/diagnose-scale.ts: ~390 MB → ~260 MB at 10,000 pods).
+// V8 takes that flag only at start, so re-run this process with it once.
+const SEMI = '--max-semi-space-size=4';
+if (process.argv[2] === 'diagnose' && !process.execArgv.includes(SEMI)) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [SEMI, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 2 : 1)));
+} else {
+  const { main } = await import('../helpers/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
+}

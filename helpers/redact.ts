@@ -43,9 +43,12 @@ export class Redactor {
    * name secrets blanked. Walks the structure (rather than redacting serialised JSON) so the
    * patterns can never cut through an escaped quote.
    */
-  value<T>(value: T): T {
+  value<T>(value: T, opts: { nameKeys?: readonly string[] } = {}): T {
+    // `nameKeys`: keys whose values are names, not secrets, although the key reads like one
+    // (a finding's `secret` param is the pull secret's NAME); their values still pass `text()`.
+    const names = new Set(opts.nameKeys ?? []);
     const walk = (v: unknown, key?: string): unknown => {
-      if (typeof v === 'string') return key && SECRET_KEY.test(key) && v !== '' ? REDACTED : this.text(v);
+      if (typeof v === 'string') return key && !names.has(key) && SECRET_KEY.test(key) && v !== '' ? REDACTED : this.text(v);
       if (Array.isArray(v)) return v.map((x) => walk(x));
       if (v && typeof v === 'object') {
         if (v instanceof Date) return v.toISOString();

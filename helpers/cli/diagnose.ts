@@ -6,7 +6,7 @@ import { redactor } from '../redact.ts';
 import { EXIT } from './main.ts';
 
 /** Suites whose findings the diagnosis correlates with (cheap, read-only). */
-const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'nodes'];
+const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'cluster-dns', 'nodes'];
 
 /**
  * `diagnose [--json] [--target FILE | --kubeconfig F --context C] [POD | --namespace NS | --all-namespaces]`:

@@ -31,7 +31,8 @@ export function finding(
   init: { subject: string; params?: FindingParams; evidence?: Record<string, unknown>; severity?: Severity },
 ): Finding {
   const entry = CATALOG[cause];
-  const params = redactor.value(init.params ?? {});
+  // Catalog params are names and facts; `secret` is the pull secret's name (see catalog/area.ts).
+  const params = redactor.value(init.params ?? {}, { nameKeys: ['secret'] });
   const r = entry.remediation;
   return {
     cause,
