@@ -18,7 +18,7 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
 export const cluster: AreaCatalog<'cluster'> = {
   'cluster.coredns-one-side': {
     title: 'CoreDNS runs on one side only',
-    message: 'All CoreDNS replicas run on one side of the boundary ({detail})',
+    message: 'All CoreDNS replicas run on one side of the boundary ({detail}; e.g. on {node})',
     explanation: 'If every CoreDNS pod is in the cloud (or on-prem), the other side\'s DNS depends on the VPN/Direct Connect link; a link outage then also breaks name resolution, and latency doubles for every lookup.',
     remediation: {
       summary: 'Spread CoreDNS replicas across hybrid and cloud nodes.',

@@ -14,7 +14,7 @@ export const DNS_PARAMS: AreaParams<'dns'> = {
   'dns.timeout': ['name', 'host', 'resolver', 'seconds', 'detail'],
   'dns.servfail': ['name', 'host', 'resolver', 'detail'],
   'dns.wrong-address': ['name', 'resolver', 'addresses', 'expected'],
-  'dns.split-view': ['name', 'addresses', 'detail'],
+  'dns.split-view': ['name', 'node', 'addresses', 'detail'],
   'dns.coredns-hosts-missing': ['name', 'path'],
   'dns.coredns-hosts-no-fallthrough': ['path', 'detail'],
   'dns.slow': ['name', 'resolver', 'value', 'threshold'],
@@ -87,7 +87,7 @@ export const dns: AreaCatalog<'dns'> = {
   },
   'dns.split-view': {
     title: 'Node and cluster DNS disagree',
-    message: 'Resolvers disagree about {name}: {addresses} ({detail})',
+    message: 'Resolvers disagree about {name} (seen from {node}): {addresses} ({detail})',
     explanation:
       'Pods resolve through CoreDNS, but containerd pulls images through the node\'s resolver. The guide\'s CoreDNS hosts entry makes the registry resolvable for pods only; if the node resolver does not know the name, `kubectl run` tests from pods succeed while every image pull fails.',
     remediation: {
