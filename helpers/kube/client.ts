@@ -130,7 +130,11 @@ export class KubeClient {
    * One raw JSON request (`path` like `/api/v1/pods`). Non-2xx answers become KubeApiError with
    * the API server's Status message; transport failures and timeouts likewise.
    */
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: { query?: Record<string, string | number | undefined>; body?: unknown; what?: string; ms?: number; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+  /**
+   * A raw JSON request. `detached`: bounded by its own timeout only, not by the run's signal —
+   * for cleanup that must still happen after the run was aborted or hit its deadline.
+   */
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: { query?: Record<string, string | number | undefined>; body?: unknown; what?: string; ms?: number; contentType?: string; signal?: AbortSignal; detached?: boolean } = {}): Promise<T> {
     const what = opts.what ?? `${method} ${path}`;
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
@@ -142,7 +146,7 @@ export class KubeClient {
         method,
         headers,
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-        signal: this.requestSignal(opts.ms, opts.signal),
+        signal: opts.detached ? AbortSignal.timeout(opts.ms ?? this.requestMs) : this.requestSignal(opts.ms, opts.signal),
         ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
       });
       const text = await res.text();

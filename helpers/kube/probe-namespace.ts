@@ -139,10 +139,17 @@ export class ProbeNamespace {
    */
   async createPullSecret(name: string, registryHost: string, username: string, password: string): Promise<void> {
     const cfg = { auths: { [registryHost]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
-    await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, {
-      body: { metadata: { name, labels: this.labels }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } },
-      what: `create probe pull secret ${name}`,
-    });
+    const body = { metadata: { name, labels: this.labels }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } };
+    try {
+      await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, { body, what: `create probe pull secret ${name}` });
+    } catch (err) {
+      // Left by a run that was killed before its cleanup finished: ours to replace (it carries
+      // our managed-by label; anything else of that name is not touched).
+      if (!(err instanceof KubeApiError && err.kind === 'conflict')) throw err;
+      const cur = await this.kube.request<{ metadata?: { labels?: Record<string, string> } }>('GET', `/api/v1/namespaces/${this.namespace}/secrets/${name}`, { what: `read probe pull secret ${name}` });
+      if (cur.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) throw err;
+      await this.kube.request('PUT', `/api/v1/namespaces/${this.namespace}/secrets/${name}`, { body, what: `replace probe pull secret ${name}` });
+    }
   }
 
   async getPod(name: string): Promise<Pod> {
@@ -187,11 +194,11 @@ export class ProbeNamespace {
     live.delete(this);
     const sel = `${RUN_LABEL}=${this.runId}`;
     await this.kube
-      .request('DELETE', `/api/v1/namespaces/${this.namespace}/pods`, { query: { labelSelector: sel, gracePeriodSeconds: 0 }, what: 'delete probe pods', ms: 10_000 })
+      .request('DELETE', `/api/v1/namespaces/${this.namespace}/pods`, { query: { labelSelector: sel, gracePeriodSeconds: 0 }, what: 'delete probe pods', ms: 10_000, detached: true })
       .catch(() => undefined);
-    await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/secrets`, { query: { labelSelector: sel }, what: 'delete probe secrets', ms: 10_000 }).catch(() => undefined);
+    await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/secrets`, { query: { labelSelector: sel }, what: 'delete probe secrets', ms: 10_000, detached: true }).catch(() => undefined);
     if (this.#created) {
-      await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}`, { query: { gracePeriodSeconds: 0 }, what: `delete namespace ${this.namespace}`, ms: 10_000 }).catch(() => undefined);
+      await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}`, { query: { gracePeriodSeconds: 0 }, what: `delete namespace ${this.namespace}`, ms: 10_000, detached: true }).catch(() => undefined);
     }
   }
 }
