@@ -7,7 +7,11 @@ log() { echo "[host-setup] $*" >&2; }
 # gcc + libc6-dev: the static pause binary (fixtures/sandbox/pause-image.ts); binutils: strip.
 need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils)
 missing=()
-for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if command -v dpkg >/dev/null 2>&1; then
+  for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+else
+  log "not a Debian host: install a Docker engine, gcc (static libc) and iproute2 yourself"
+fi
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -22,7 +26,9 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/hybrid-doctor-dockerd.log"; tail -20 /var/log/hybrid-doctor-dockerd.log >&2; exit 1; }
 fi
 if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
-  if ! docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
+  # Pull only when asked: on air-gapped hosts (the supported default) no registry is reachable,
+  # and the sandbox sends no traffic outside the machine.
+  if [[ ${HYBRID_DOCTOR_PULL_BASE:-0} != 1 ]] || ! docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
     mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     mirror=${mirror:-http://deb.debian.org/debian}
     log "bootstrapping debian:bookworm-slim from $mirror (no registry reachable)"
