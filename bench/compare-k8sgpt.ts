@@ -307,8 +307,10 @@ async function deleteNamespace(c: Clients, ns: string): Promise<void> {
 
 async function benchTarget(sourceTarget: string, kubeconfig: string, file: string): Promise<string> {
   const doc = parseYaml(await readFile(sourceTarget, 'utf8')) as Record<string, unknown>;
-  // Read-only, like `diagnose` on a live cluster (the CLI forces allowProbes off anyway).
-  doc.kubernetes = { ...((doc.kubernetes as Record<string, unknown> | undefined) ?? {}), kubeconfig, context: CONTEXT_NAME, allowProbes: false };
+  // Probes allowed: the sandbox is ours, and the node probe (certs.d, resolv.conf, containerd
+  // config) is how hybrid-doctor tells a missing node CA from other unknown-authority causes.
+  // `diagnose --read-only` (or allowProbes: false) gives the symptom (tls.untrusted-ca) there.
+  doc.kubernetes = { ...((doc.kubernetes as Record<string, unknown> | undefined) ?? {}), kubeconfig, context: CONTEXT_NAME, allowProbes: true };
   await writeFile(file, toYaml(doc));
   return file;
 }

@@ -62,6 +62,9 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
   { id: 'robot-disabled', symptoms: ['auth.credentials-invalid'], prior: 'auth.robot-disabled', scope: 'registry-host', root: 'auth.robot-disabled' },
   { id: 'robot-expired', symptoms: ['auth.credentials-invalid'], prior: 'auth.robot-expired', scope: 'registry-host', root: 'auth.robot-expired' },
   { id: 'chain-incomplete', symptoms: ['tls.untrusted-ca'], prior: 'tls.chain-incomplete', scope: 'registry-host', root: 'tls.chain-incomplete' },
+  // The resolvers that must agree disagree (the target's node resolver vs the cluster's DNS),
+  // seen from where hybrid-doctor runs rather than from one node: the lookup failure is that.
+  { id: 'dns-split-view', symptoms: DNS_SYMPTOMS, prior: 'dns.split-view', scope: 'registry-host', root: 'dns.split-view' },
   // The resolver's Corefile (target dns.corefile, or the cluster's CoreDNS ConfigMap) has no
   // hosts entry for the registry: the lookup failure is that missing entry.
   { id: 'coredns-hosts-missing', symptoms: DNS_SYMPTOMS, prior: 'dns.coredns-hosts-missing', scope: 'registry-host', root: 'dns.coredns-hosts-missing' },
