@@ -23,6 +23,13 @@ export function probesApply(target: Target): true | string {
   return target.kubernetes.allowProbes ? true : 'probe pods are not allowed (kubernetes.allowProbes: false, read-only mode)';
 }
 
+/** Probe checks that run an image: probes allowed and an image to run (probeImage or the first image). */
+export function probeImageApplies(target: Target): true | string {
+  const p = probesApply(target);
+  if (p !== true) return p;
+  return target.kubernetes?.probeImage || target.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
+}
+
 /** The run's KubeClient (kubeconfig errors surface as UsageError from here). */
 export function kubeFor(ctx: CheckContext): Promise<KubeClient> {
   return ctx.once('kube:client', async () => kubeForTarget(ctx.target, ctx.signal));

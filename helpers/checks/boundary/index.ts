@@ -1,7 +1,7 @@
 import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
-import { probesApply, withKube } from '../../kube/context.ts';
+import { probeImageApplies, withKube } from '../../kube/context.ts';
 import { listNodes, nodeSide, probeImage, probeRegistryHost, PROBE_PULL_SECRET } from '../../kube/probe-runner.ts';
 import { withProbeNamespace } from '../../kube/probe-namespace.ts';
 import { nodeReady, type Node, type Pod } from '../../kube/types.ts';
@@ -37,11 +37,7 @@ export const boundaryCheck: Check = {
   id: 'cross-boundary',
   suite: 'boundary',
   title: 'Pods reach each other across hybrid ↔ cloud, and CoreDNS answers on both sides',
-  applies: (t) => {
-    const p = probesApply(t);
-    if (p !== true) return p;
-    return t.kubernetes?.probeImage || t.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
-  },
+  applies: probeImageApplies,
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;

@@ -2,7 +2,7 @@ import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { redactor } from '../../redact.ts';
-import { kubeApplies, probesApply, withKube } from '../../kube/context.ts';
+import { kubeApplies, probeImageApplies, withKube } from '../../kube/context.ts';
 import { listNodes, probeImage, probeRegistryHost, runProbes } from '../../kube/probe-runner.ts';
 import { internalIP, matchesSelector, nodeReady } from '../../kube/types.ts';
 import { harborUrl } from '../../registry/http.ts';
@@ -48,11 +48,7 @@ export const nodeProbeCheck: Check = {
   id: 'node-probe',
   suite: 'nodes',
   title: 'Each hybrid node trusts the registry CA, has a sane containerd config and pulls the probe image',
-  applies: (t) => {
-    const p = probesApply(t);
-    if (p !== true) return p;
-    return t.kubernetes?.probeImage || t.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
-  },
+  applies: probeImageApplies,
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;

@@ -1,7 +1,7 @@
 import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
-import { probesApply, withKube } from '../../kube/context.ts';
+import { probeImageApplies, withKube } from '../../kube/context.ts';
 import { listNodes, nodeSide, probeImage, runProbes } from '../../kube/probe-runner.ts';
 import { nodeReady, type Node } from '../../kube/types.ts';
 
@@ -15,11 +15,7 @@ export const pullE2eCheck: Check = {
   id: 'pull-per-node-type',
   suite: 'pull-e2e',
   title: 'A pod on each node type pulls the probe image with the pull secret',
-  applies: (t) => {
-    const p = probesApply(t);
-    if (p !== true) return p;
-    return t.kubernetes?.probeImage || t.images.length ? true : 'no probe image (kubernetes.probeImage or images)';
-  },
+  applies: probeImageApplies,
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
