@@ -11,11 +11,14 @@ const extraPath = fileURLToPath(new URL('./vectors/extra-pull-errors.json', impo
 const load = (p: string): Vector[] => JSON.parse(readFileSync(p, 'utf8')) as Vector[];
 const shared = existsSync(sharedPath) ? load(sharedPath) : [];
 const extra = load(extraPath);
+// Texts the sandbox's own kubelet v1.33.13 + containerd 1.6.20 printed (fixtures/cluster tests).
+const recorded = load(fileURLToPath(new URL('./vectors/sandbox-recorded.json', import.meta.url)));
 const row = (v: Vector, i: number) => [i, v.expect[0] ?? '', v] as const;
 
 describe.each([
   ['shared', shared],
   ['extra', extra],
+  ['sandbox-recorded', recorded],
 ] as const)('%s vectors', (_name, vectors) => {
   it('exist and name known cause ids', () => {
     expect(vectors.length).toBeGreaterThan(0);
