@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { CheckResult } from '../findings/finding.ts';
 import { redactor } from '../redact.ts';
+import { createCheckContext } from '../runner/context.ts';
 import { runCheck } from '../runner/run-check.ts';
 import { parseTarget, type Target } from '../target/load.ts';
 import type { Check, CheckContext } from './check.ts';
@@ -33,21 +34,7 @@ export function testContext(
   const t: Target = opts.baseDir ? { ...parsed, baseDir: opts.baseDir } : parsed;
   redactor.add(secrets.robotSecret, t.robot?.name);
   redactor.add(secrets.adminPassword, t.harbor.admin?.username);
-  const memo = new Map<string, Promise<unknown>>();
-  return {
-    target: t,
-    secrets,
-    signal: opts.signal ?? new AbortController().signal,
-    priorFindings: () => [],
-    once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-      let p = memo.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = fn();
-        memo.set(key, p);
-      }
-      return p;
-    },
-  };
+  return createCheckContext(t, { secrets, signal: opts.signal ?? new AbortController().signal, priorFindings: () => [] });
 }
 
 /** Runs checks in order with the production runner (skips, internal errors and all). */

@@ -8,12 +8,15 @@ import { readSecret, type Target } from '../target/load.ts';
  */
 export function createCheckContext(
   target: Target,
-  opts: { signal?: AbortSignal; priorFindings?: () => Finding[] } = {},
+  opts: { signal?: AbortSignal; priorFindings?: () => Finding[]; /** given instead of read from their sources (tests) */ secrets?: CheckContext['secrets'] } = {},
 ): CheckContext {
   const memo = new Map<string, Promise<unknown>>();
-  const secrets: CheckContext['secrets'] = {};
-  if (target.robot) secrets.robotSecret = readSecret(target, target.robot.secret, 'robot.secret');
-  if (target.harbor.admin) secrets.adminPassword = readSecret(target, target.harbor.admin.password, 'harbor.admin.password');
+  let secrets: CheckContext['secrets'] = {};
+  if (opts.secrets) secrets = opts.secrets;
+  else {
+    if (target.robot) secrets.robotSecret = readSecret(target, target.robot.secret, 'robot.secret');
+    if (target.harbor.admin) secrets.adminPassword = readSecret(target, target.harbor.admin.password, 'harbor.admin.password');
+  }
   return {
     target,
     secrets,
