@@ -128,16 +128,24 @@ export async function startTestDnsServer(opts: TestDnsServerOptions = {}): Promi
     });
   });
 
-  // UDP on an ephemeral port, TCP on the same number (a clash is reported, not retried silently).
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, '127.0.0.1', () => { udp.off('error', reject); resolve(); });
-  });
-  const port = udp.address().port;
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', (err) => { udp.close(); reject(new Error(`test DNS server: TCP port ${port} is taken`, { cause: err })); });
-    tcp.listen(port, '127.0.0.1', () => resolve());
-  });
+  // TCP on an ephemeral port, UDP on the same number. Another socket may already hold that number
+  // for UDP: then pick a new TCP port (bounded attempts). dgram allows a new bind after a failed one.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', () => { tcp.off('error', reject); resolve(); });
+    });
+    port = (tcp.address() as { port: number }).port;
+    const bound = await new Promise<unknown>((resolve) => {
+      const onError = (err: unknown) => resolve(err);
+      udp.once('error', onError);
+      udp.bind(port, '127.0.0.1', () => { udp.off('error', onError); resolve(undefined); });
+    });
+    if (bound === undefined) break;
+    await new Promise<void>((r) => tcp.close(() => r()));
+    if (attempt >= 20) throw new Error(`test DNS server: no port free for both UDP and TCP after ${attempt} attempts`, { cause: bound });
+  }
 
   const close = async () => {
     for (const t of timers) clearTimeout(t);
