@@ -48,6 +48,11 @@ export async function listNodes(kube: KubeClient, signal?: AbortSignal): Promise
   return (await kube.listAll<Node>('/api/v1/nodes', { what: 'list nodes', ...(signal ? { signal } : {}) })).items;
 }
 
+/** The nodes, listed once per run and shared by every check that needs them (read-only: never mutate). */
+export function runNodes(ctx: { once<T>(key: string, fn: () => Promise<T>): Promise<T>; signal: AbortSignal }, kube: KubeClient): Promise<Node[]> {
+  return ctx.once('kube:nodes', () => listNodes(kube, ctx.signal));
+}
+
 export function nodeSide(node: Node, selector: string): 'hybrid' | 'cloud' {
   return matchesSelector(node.metadata.labels, selector) ? 'hybrid' : 'cloud';
 }

@@ -2,7 +2,7 @@ import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { probeImageApplies, withKube } from '../../kube/context.ts';
-import { listNodes, nodeSide, probeImage, probeRegistryHost, PROBE_PULL_SECRET } from '../../kube/probe-runner.ts';
+import { PROBE_PULL_SECRET, nodeSide, probeImage, probeRegistryHost, runNodes } from '../../kube/probe-runner.ts';
 import { withProbeNamespace } from '../../kube/probe-namespace.ts';
 import { nodeReady, type Node, type Pod } from '../../kube/types.ts';
 import { PULL_WAITING_REASONS } from '../../diagnose/diagnose.ts';
@@ -42,7 +42,7 @@ export const boundaryCheck: Check = {
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
       const image = probeImage(ctx)!;
-      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => nodeReady(n).ready);
+      const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const hybrid = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'hybrid');
       const cloud = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'cloud');
       if (!hybrid || !cloud) return { findings: [], evidence: { skipped: `needs a Ready node on each side (hybrid: ${hybrid?.metadata.name ?? 'none'}, cloud: ${cloud?.metadata.name ?? 'none'})` } };

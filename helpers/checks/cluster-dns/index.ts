@@ -3,7 +3,7 @@ import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { kubeApplies, probesApply, withKube } from '../../kube/context.ts';
 import { KubeApiError } from '../../kube/errors.ts';
-import { listNodes, nodeSide, runProbes } from '../../kube/probe-runner.ts';
+import { nodeSide, runNodes, runProbes } from '../../kube/probe-runner.ts';
 import { nodeReady, type ConfigMap, type Node, type Pod } from '../../kube/types.ts';
 import { CorefileSyntaxError, parseCorefile } from '../../parsers/corefile.ts';
 import { lintCorefile } from '../dns/corefile-lint.ts';
@@ -69,7 +69,7 @@ export const corednsReplicasCheck: Check = {
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const selector = ctx.target.kubernetes!.hybridSelector;
-      const nodes = await listNodes(kube, ctx.signal);
+      const nodes = await runNodes(ctx, kube);
       const pods = (await kube.listAll<Pod>('/api/v1/namespaces/kube-system/pods', { labelSelector: COREDNS_SELECTOR, what: 'list CoreDNS pods', signal: ctx.signal })).items;
       const { bySide, sidesWithNodes } = corednsSides(pods, nodes, selector);
       const findings: Finding[] = [];
@@ -100,7 +100,7 @@ export const dnsSplitViewCheck: Check = {
       const k = ctx.target.kubernetes!;
       const name = dnsNames(ctx.target)[0];
       if (!name) return { findings: [], evidence: { skipped: 'the registry is addressed by IP' } };
-      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => nodeReady(n).ready);
+      const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
       if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
       const cmd = ['sh', '-c', `nslookup '${name.replace(/'/g, '')}' 2>&1; true`];

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { withKube } from '../../kube/context.ts';
-import { listNodes } from '../../kube/probe-runner.ts';
+import { runNodes } from '../../kube/probe-runner.ts';
 import { internalIP, matchesSelector, type Pod } from '../../kube/types.ts';
 import { kubeletSkew } from '../nodes/node-facts.ts';
 import { cidrContains, cidrsOverlap, cidrWithin, isRfc1918, parseCidr, type Cidr } from './cidr.ts';
@@ -92,7 +92,7 @@ export const eksClusterCheck: Check = {
       if (vpc?.endpointPublicAccess && vpc.endpointPrivateAccess) findings.push(finding('eks.endpoint-public-and-private', { subject: `eks/${name}`, params: { name }, evidence: { cluster: name, publicAccessCidrs: vpc.publicAccessCidrs ?? [] } }));
 
       const selector = ctx.target.kubernetes!.hybridSelector;
-      const hybrid = (await listNodes(kube, ctx.signal)).filter((n) => matchesSelector(n.metadata.labels, selector));
+      const hybrid = (await runNodes(ctx, kube)).filter((n) => matchesSelector(n.metadata.labels, selector));
       const nodeNets = nodeCidrs.map(parseCidr).filter((c): c is Cidr => !!c);
       const podNets = podCidrs.map(parseCidr).filter((c): c is Cidr => !!c);
       const hybridNames = new Set(hybrid.map((n) => n.metadata.name));

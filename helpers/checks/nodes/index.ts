@@ -3,7 +3,7 @@ import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { redactor } from '../../redact.ts';
 import { kubeApplies, probeImageApplies, withKube } from '../../kube/context.ts';
-import { listNodes, probeImage, probeRegistryHost, runProbes } from '../../kube/probe-runner.ts';
+import { probeImage, probeRegistryHost, runNodes, runProbes } from '../../kube/probe-runner.ts';
 import { internalIP, matchesSelector, nodeReady } from '../../kube/types.ts';
 import { harborUrl } from '../../registry/http.ts';
 import { tlsSession } from '../tls/session.ts';
@@ -19,7 +19,7 @@ export const nodeInventoryCheck: Check = {
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const selector = ctx.target.kubernetes!.hybridSelector;
-      const nodes = await listNodes(kube, ctx.signal);
+      const nodes = await runNodes(ctx, kube);
       const version = await kube.request<{ gitVersion?: string }>('GET', '/version', { what: 'get API server version', signal: ctx.signal });
       const server = version.gitVersion ?? '';
       const findings: Finding[] = [];
@@ -52,7 +52,7 @@ export const nodeProbeCheck: Check = {
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
-      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => matchesSelector(n.metadata.labels, k.hybridSelector) && nodeReady(n).ready);
+      const nodes = (await runNodes(ctx, kube)).filter((n) => matchesSelector(n.metadata.labels, k.hybridSelector) && nodeReady(n).ready);
       if (!nodes.length) return { findings: [], evidence: { skipped: `no Ready node matches ${k.hybridSelector}` } };
       const host = probeRegistryHost(ctx);
       let served: import('../../net/cert-facts.ts').ParsedCert[] | undefined;

@@ -2,7 +2,7 @@ import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { probeImageApplies, withKube } from '../../kube/context.ts';
-import { listNodes, nodeSide, probeImage, runProbes } from '../../kube/probe-runner.ts';
+import { nodeSide, probeImage, runNodes, runProbes } from '../../kube/probe-runner.ts';
 import { nodeReady, type Node } from '../../kube/types.ts';
 
 /**
@@ -19,7 +19,7 @@ export const pullE2eCheck: Check = {
   run: (ctx) =>
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
-      const nodes = (await listNodes(kube, ctx.signal)).filter((n) => nodeReady(n).ready);
+      const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
       if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
       const specs = pick.map((n, i) => ({ name: `pull-e2e-${i}`, node: n.metadata.name, command: ['sh', '-c', 'echo pulled'], tolerateAll: true }));
