@@ -4,8 +4,9 @@
 # Safe to run repeatedly; does nothing that is already done. Used by .ci/run and `sandbox up`.
 set -euo pipefail
 log() { echo "[host-setup] $*" >&2; }
-# gcc + libc6-dev: the static pause binary (fixtures/sandbox/pause-image.ts); binutils: strip.
-need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils)
+# gcc + libc6-dev: the static pause binary (fixtures/sandbox/pause-image.ts); binutils: strip;
+# docker-registry: the real distribution registry the unit tests start on loopback.
+need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils docker-registry)
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
