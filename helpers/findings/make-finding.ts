@@ -1,25 +1,17 @@
 import { CATALOG } from '../catalog/catalog.ts';
+import { renderTemplate } from '../catalog/template.ts';
 import { redactor } from '../redact.ts';
 import { CAUSES, type CauseId, type Severity } from './cause-ids.ts';
 import type { Finding, FindingParams } from './finding.ts';
 
-/**
- * What a template says where the producer had no value for a param (a pasted message without an
- * image name, say): a neutral phrase rather than a bare placeholder.
- */
-const MISSING: Record<string, string> = {
-  image: 'the image', host: 'the registry', port: 'its port', name: 'the name', address: 'the address', addresses: 'no address',
-  expected: 'the expected value', resolver: 'the resolver', repository: 'the repository', reference: 'the reference',
-  platform: 'the node platform', platforms: 'the listed platforms', robot: 'the robot account', project: 'the project',
-  node: 'the node', namespace: 'the namespace', pod: 'the pod', secret: 'the pull secret', path: 'the file', url: 'the URL',
-  status: 'an error status', detail: 'no further detail', component: 'a component', expiresAt: 'its expiry date', version: 'an unknown version', field: 'a field',
-};
-
+/** Renders a prose template (title, message, explanation, summary); see catalog/template.ts. */
 export function render(template: string, params: FindingParams): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
-    const v = params[k];
-    return v === undefined || v === '' ? (MISSING[k] ?? 'unknown') : String(v);
-  });
+  return renderTemplate(template, params, 'prose') ?? '';
+}
+
+/** Renders remediation steps, dropping each step that needs a param the finding lacks. */
+export function renderSteps(steps: readonly string[], params: FindingParams): string[] {
+  return steps.map((s) => renderTemplate(s, params, 'step')).filter((s): s is string => s !== undefined);
 }
 
 /**
@@ -43,7 +35,7 @@ export function finding(
     explanation: render(entry.explanation, params),
     remediation: {
       summary: render(r.summary, params),
-      steps: r.steps.map((s) => render(s, params)),
+      steps: renderSteps(r.steps, params),
       docs: r.docs,
       ...(r.guideStep ? { guideStep: r.guideStep } : {}),
     },
