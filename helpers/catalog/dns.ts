@@ -23,7 +23,7 @@ export const DNS_PARAMS: AreaParams<'dns'> = {
 export const dns: AreaCatalog<'dns'> = {
   'dns.nxdomain': {
     title: 'Registry name does not resolve',
-    message: 'The resolver says the registry name {host} does not exist[[ ({detail})]]',
+    message: 'The resolver says the registry name[[ {host}]] does not exist[[ ({detail})]]',
     explanation:
       'Image pulls are done by containerd on the node, so they use the node\'s /etc/resolv.conf, not CoreDNS. A private Harbor name that exists only in a CoreDNS hosts block or in a zone the node\'s resolver cannot see gives "no such host" even though pods can resolve it.',
     remediation: {
@@ -132,7 +132,7 @@ export const dns: AreaCatalog<'dns'> = {
   },
   'dns.slow': {
     title: 'DNS resolver is slow',
-    message: '{resolver} answered [[{name}||a lookup]] slowly[[ ({value} ms)]][[, above the {threshold} ms warning threshold]]',
+    message: '[[{resolver}||The resolver]] answered [[{name}||a lookup]] slowly[[ ({value} ms)]][[, above the {threshold} ms warning threshold]]',
     explanation:
       'Every image pull on a node starts with a lookup through the node resolver, and every pod lookup goes through CoreDNS and its upstream. A resolver that answers slowly (an overloaded or distant server, a first resolver in resolv.conf that times out before the second answers, CoreDNS forwarding across the on-prem / cloud boundary) adds that delay to every pull and can push lookups past client timeouts under load.',
     remediation: {

@@ -28,7 +28,7 @@ const events = 'Read the pod events: `kubectl describe pod POD` / `kubectl get e
 export const image: AreaCatalog<'image'> = {
   'image.not-found': {
     title: 'Image not found',
-    message: 'Image {image} does not exist on {host}[[ ({detail})]]',
+    message: '[[Image {image}||The image]] does not exist on {host}[[ ({detail})]]',
     explanation:
       'The registry has no manifest for this project/repository/tag or digest: a typo, a tag never pushed or deleted by a retention policy, a wrong project, or a digest from another registry. containerd says "<ref>: not found", Docker "manifest unknown", CRI-O "Tag X not found in repository".',
     remediation: {
@@ -44,7 +44,7 @@ export const image: AreaCatalog<'image'> = {
   },
   'image.platform-missing': {
     title: 'No manifest for the node platform',
-    message: 'Image {image} has no manifest for[[ {platform}||the node platform]][[ (it offers {platforms})]][[ ({detail})]]',
+    message: '[[Image {image}||The image]] has no manifest for[[ {platform}|| the node platform]][[ (it offers {platforms})]][[ ({detail})]]',
     explanation:
       'A multi-arch index lists one manifest per OS/architecture; containerd picks the node\'s. An amd64-only image on an arm64 hybrid node gives "no match for platform in manifest: not found" (or the container crashes with "exec format error" when a single-arch image is forced).',
     remediation: {
@@ -59,7 +59,7 @@ export const image: AreaCatalog<'image'> = {
   },
   'image.invalid-reference': {
     title: 'Image reference cannot be parsed',
-    message: 'The image reference {image} is not valid[[ ({detail})]]',
+    message: 'The image reference[[ {image}]] is not valid[[ ({detail})]]',
     explanation:
       'References must be `[host[:port]/]path[:tag][@digest]` with a lowercase path. Uppercase letters, a scheme (`https://`), spaces, templating leftovers like `None:None` or an empty value make the kubelet report InvalidImageName and never try to pull.',
     remediation: {
@@ -119,7 +119,7 @@ export const image: AreaCatalog<'image'> = {
   },
   'image.pull-never': {
     title: 'imagePullPolicy Never and image absent',
-    message: 'Image {image} is not on the node and imagePullPolicy is Never[[ ({detail})]]',
+    message: '[[Image {image}||The image]] is not on the node and imagePullPolicy is Never[[ ({detail})]]',
     explanation: 'With imagePullPolicy: Never the kubelet only uses images already in containerd\'s k8s.io namespace; on a node where it was not preloaded the pod stays in ErrImageNeverPull.',
     remediation: {
       summary: 'Preload the image on every node (k8s.io namespace) or change imagePullPolicy to IfNotPresent.',

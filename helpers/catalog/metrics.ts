@@ -68,7 +68,7 @@ export const metrics: AreaCatalog<'metrics'> = {
     explanation: 'Server errors mean a failing Harbor component or storage backend; pulls fail intermittently and retries add load.',
     remediation: {
       summary: 'Check Harbor component health and storage.',
-      steps: ['`curl -s https://{host|<harbor>}/api/v2.0/health | jq`.', '`docker compose logs --tail=200 core registry` and storage backend status.', 'Watch the counter: `curl -s {url} | grep "^{family}"`.'],
+      steps: ['`curl -s https://<harbor>/api/v2.0/health | jq`.', '`docker compose logs --tail=200 core registry` and storage backend status.', 'Watch the counter: `curl -s {url} | grep "^{family}"`.'],
       docs: [DOCS.harborMetrics, DOCS.harborTroubleshoot],
       guideStep: GUIDE.monitoring,
     },
@@ -86,7 +86,7 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.storage-near-quota': {
     title: 'Project storage near quota',
-    message: '[[Project {project}||A project]] uses[[ {ratio} of]] its storage quota[[ ({value} bytes)]][[, above the threshold {threshold}]]',
+    message: '[[Project {project}||A project]] uses[[ {ratio} of|| most of]] its storage quota[[ ({value} bytes)]][[, above the threshold {threshold}]]',
     explanation: 'When a project reaches its quota Harbor refuses pushes; CI stops publishing images and deployments pin old tags.',
     remediation: {
       summary: 'Raise the quota of [[{project}||the project]] or clean up old artifacts (retention rules, garbage collection).',

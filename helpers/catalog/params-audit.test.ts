@@ -4,6 +4,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { CAUSES, type CauseId } from '../findings/cause-ids.ts';
 import { CATALOG } from './catalog.ts';
+import { DERIVED_PARAMS, placeholders } from './template.ts';
 
 /**
  * Params audit: every `finding('<cause>', { params: { ... } })` call in helpers/**\/*.ts (tests
@@ -195,7 +196,8 @@ function templateParams(id: CauseId): Set<string> {
   const e = CATALOG[id];
   const out = new Set<string>();
   for (const t of [e.title, e.message, e.explanation, e.remediation.summary, ...e.remediation.steps]) {
-    for (const m of t.matchAll(/\{(\w+)\}/g)) out.add(m[1]!);
+    // `{hostport}` / `{sni}` are computed from `host` when the finding is rendered.
+    for (const p of placeholders(t).all) out.add(DERIVED_PARAMS[p] ?? p);
   }
   return out;
 }

@@ -89,6 +89,8 @@ function problems(t: string): string[] {
   if (/ {2}/.test(t)) out.push('double space');
   if (/ [,;:)]| \.(?!\.)/.test(t.replace(/`[^`]*`/g, '``'))) out.push('space before punctuation');
   if ((t.match(/`/g) ?? []).length % 2) out.push('unbalanced backticks');
+  if (/^the /.test(t)) out.push('sentence starts lower-case');
+  if (/\b(\w{3,})( name)? the \1(?![\w-])/i.test(t)) out.push('noun doubled ("Image the image")');
   if (/--[\w-]+=(''|""|\s|`|$)|\/\//.test(t.replace(/[a-z]+:\/\/\/?/g, ''))) out.push('command with an empty value');
   return out;
 }

@@ -67,7 +67,7 @@ export const tls: AreaCatalog<'tls'> = {
   },
   'tls.chain-misordered': {
     title: 'Served chain is out of order',
-    message: '{host} serves its certificates out of leaf-to-root order[[ ({detail})]]',
+    message: '[[{host}||The registry]] serves its certificates out of leaf-to-root order[[ ({detail})]]',
     explanation:
       'TLS 1.2 requires the leaf first and each following certificate to certify the one before it. Go tolerates many orderings, but stricter clients (OpenSSL-based tools, some proxies, Java) fail or build the wrong path, so the same registry works from one client and not another.',
     remediation: {
