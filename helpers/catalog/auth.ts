@@ -5,7 +5,7 @@ import { DOCS, GUIDE } from './links.ts';
  * Authentication and authorisation causes (Harbor robot accounts, pull secrets, token service).
  *
  * Params: `host` (registry host[:port]), `image`, `repository` (`project/repo`), `robot` (full
- * robot name, e.g. `robot$k8s-robot`), `project`, `namespace`, `pod`, `secret` (pull secret
+ * robot name, e.g. `robot$k8s-robot`), `project`, `namespace`, `pod`, `secretName` (pull secret
  * name), `expiresAt` / `daysLeft` (robot expiry, Harbor `expires_at` as ISO time), `url` (token realm), `expected` (expected
  * host/realm), `status` (HTTP status), `field` (offending secret field), `detail` (error text).
  * The classifier fills `host`, `image`, `status` and `detail`.
@@ -16,14 +16,14 @@ export const AUTH_PARAMS: AreaParams<'auth'> = {
   'auth.robot-disabled': ['robot', 'host'],
   'auth.robot-expired': ['robot', 'expiresAt'],
   'auth.robot-expiring-soon': ['robot', 'expiresAt', 'daysLeft'],
-  'auth.robot-name-mangled': ['robot', 'expected', 'secret', 'detail'],
+  'auth.robot-name-mangled': ['robot', 'expected', 'secretName', 'detail'],
   'auth.insufficient-scope': ['host', 'image', 'detail'],
-  'auth.pull-secret-missing': ['namespace', 'pod', 'secret', 'detail'],
-  'auth.pull-secret-malformed': ['namespace', 'secret', 'field', 'detail'],
-  'auth.pull-secret-registry-mismatch': ['namespace', 'secret', 'host', 'expected'],
-  'auth.pull-secret-not-attached': ['namespace', 'pod', 'secret'],
+  'auth.pull-secret-missing': ['namespace', 'pod', 'secretName', 'detail'],
+  'auth.pull-secret-malformed': ['namespace', 'secretName', 'field', 'detail'],
+  'auth.pull-secret-registry-mismatch': ['namespace', 'secretName', 'host', 'expected'],
+  'auth.pull-secret-not-attached': ['namespace', 'pod', 'secretName'],
   'auth.token-realm-unreachable': ['host', 'url', 'detail'],
-  'auth.pull-secret-copied-everywhere': ['namespace', 'secret', 'detail'],
+  'auth.pull-secret-copied-everywhere': ['namespace', 'secretName', 'detail'],
 };
 
 const curlToken =
@@ -108,14 +108,14 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.robot-name-mangled': {
     title: 'Robot username mangled',
-    message: '[[The pull secret {secret}||A pull secret]] uses a mangled robot username[[ {robot}]][[; the robot is named {expected}]][[ ({detail})]]',
+    message: 'The robot username[[ {robot}]] is mangled[[ in pull secret {secretName}]][[; the robot is named {expected}]][[ ({detail})]]',
     explanation:
       'Harbor robot names contain a `$` (`robot$k8s-robot`, or `robot$project+name` for project robots). In double quotes or unquoted shell arguments `$k8s` expands to an empty string, so the secret stores `robot-robot` or `robot` and Harbor answers 401.',
     remediation: {
       summary: 'Re-create the secret with the robot name in single quotes.',
       steps: [
-        'Check: `kubectl get secret {secret|<secret>} -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d`.',
-        'Re-create: `kubectl create secret docker-registry {secret|<secret>} --docker-server=<registry> --docker-username=\'{expected}\' --docker-password=SECRET --dry-run=client -o yaml | kubectl apply -f -`.',
+        'Check: `kubectl get secret {secretName|<secret>} -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d`.',
+        'Re-create: `kubectl create secret docker-registry {secretName|<secret>} --docker-server=<registry> --docker-username=\'{expected}\' --docker-password=SECRET --dry-run=client -o yaml | kubectl apply -f -`.',
       ],
       docs: [DOCS.harborRobotSystem, DOCS.k8sPrivateRegistry],
       guideStep: GUIDE.pullSecret,
@@ -139,14 +139,14 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-missing': {
     title: 'Referenced pull secret does not exist',
-    message: '[[Pod {namespace}/{pod}||A pod]] references [[pull secret {secret}||a pull secret]], which does not exist in [[namespace {namespace}||its namespace]][[ ({detail})]]',
+    message: '[[Pod {namespace}/{pod}||A pod]] references [[pull secret {secretName}||a pull secret]], which does not exist in [[namespace {namespace}||its namespace]][[ ({detail})]]',
     explanation:
       'The kubelet logs "Unable to retrieve some image pull secrets" and pulls without those credentials. Secrets are namespaced: a secret created in `default` is invisible to pods in other namespaces.',
     remediation: {
-      summary: 'Create [[{secret}||the secret]] in [[namespace {namespace}||the pod namespace]] (or fix the name referenced by the pod/service account).',
+      summary: 'Create [[{secretName}||the secret]] in [[namespace {namespace}||the pod namespace]] (or fix the name referenced by the pod/service account).',
       steps: [
-        '`kubectl -n {namespace|<namespace>} get secret {secret|<secret>}`; compare with `kubectl -n {namespace|<namespace>} get pod {pod|<pod>} -o jsonpath=\'{.spec.imagePullSecrets}\'`.',
-        'Copy it: `kubectl get secret {secret|<secret>} -n default -o yaml | sed "s/namespace: default/namespace: {namespace|<namespace>}/" | kubectl apply -f -` (strip uid/resourceVersion if apply complains).',
+        '`kubectl -n {namespace|<namespace>} get secret {secretName|<secret>}`; compare with `kubectl -n {namespace|<namespace>} get pod {pod|<pod>} -o jsonpath=\'{.spec.imagePullSecrets}\'`.',
+        'Copy it: `kubectl get secret {secretName|<secret>} -n default -o yaml | sed "s/namespace: default/namespace: {namespace|<namespace>}/" | kubectl apply -f -` (strip uid/resourceVersion if apply complains).',
       ],
       docs: [DOCS.k8sPrivateRegistry, DOCS.k8sServiceAccountPullSecret],
       guideStep: GUIDE.pullSecret,
@@ -154,15 +154,15 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-malformed': {
     title: 'Pull secret malformed',
-    message: '[[Pull secret {namespace}/{secret}||A pull secret]] is malformed[[ at {field}]][[ ({detail})]]',
+    message: '[[Pull secret {namespace}/{secretName}||A pull secret]] is malformed[[ at {field}]][[ ({detail})]]',
     explanation:
       'The kubelet needs type kubernetes.io/dockerconfigjson with valid JSON `{"auths":{"host":{"auth":"base64(user:password)"}}}`. A wrong type, double base64 encoding, a missing `auth`, or an `auth` that does not decode to `user:password` makes it ignore the credentials.',
     remediation: {
       summary: 'Re-create the secret with `kubectl create secret docker-registry` instead of hand-written YAML.',
       steps: [
-        'Inspect: `kubectl -n {namespace|<namespace>} get secret {secret|<secret>} -o jsonpath=\'{.type}\'` and `... -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d | jq .`.',
+        'Inspect: `kubectl -n {namespace|<namespace>} get secret {secretName|<secret>} -o jsonpath=\'{.type}\'` and `... -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d | jq .`.',
         'Check an auth field: `echo AUTH | base64 -d` must print `robot$NAME:SECRET`.',
-        'Re-create with `kubectl create secret docker-registry {secret|<secret>} -n {namespace|<namespace>} --docker-server=<registry> --docker-username=\'robot$NAME\' --docker-password=SECRET`.',
+        'Re-create with `kubectl create secret docker-registry {secretName|<secret>} -n {namespace|<namespace>} --docker-server=<registry> --docker-username=\'robot$NAME\' --docker-password=SECRET`.',
       ],
       docs: [DOCS.k8sDockerConfigSecret, DOCS.k8sPrivateRegistry],
       guideStep: GUIDE.pullSecret,
@@ -170,7 +170,7 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-registry-mismatch': {
     title: 'Pull secret does not match the image registry',
-    message: '[[Pull secret {namespace}/{secret}||A pull secret]] has no auths entry for {host}[[ (it has: {expected})]]',
+    message: '[[Pull secret {namespace}/{secretName}||A pull secret]] has no auths entry for {host}[[ (it has: {expected})]]',
     explanation:
       'The kubelet picks credentials by matching the image\'s registry host[:port] against the `auths` keys. `harbor.example.com` does not match `harbor.example.com:443`, `https://harbor.example.com/v2/` path variants or an IP, so the pull goes out anonymously.',
     remediation: {
@@ -185,12 +185,12 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-not-attached': {
     title: 'Pull secret exists but is not used',
-    message: '[[Secret {namespace}/{secret}||A pull secret]] matches the registry but neither [[pod {pod}||the pod]] nor its service account references it',
+    message: '[[Secret {namespace}/{secretName}||A pull secret]] matches the registry but neither [[pod {pod}||the pod]] nor its service account references it',
     explanation: 'Creating a secret is not enough: the pod spec or its service account must list it in imagePullSecrets. Pods created before the service account was patched keep their old spec.',
     remediation: {
-      summary: 'Reference [[{secret}||the secret]] from the service account (or pod spec) and recreate the pod.',
+      summary: 'Reference [[{secretName}||the secret]] from the service account (or pod spec) and recreate the pod.',
       steps: [
-        '`kubectl -n {namespace|<namespace>} patch serviceaccount default -p \'{"imagePullSecrets":[{"name":"{secret|<secret>}"}]}\'` (use the pod\'s service account).',
+        '`kubectl -n {namespace|<namespace>} patch serviceaccount default -p \'{"imagePullSecrets":[{"name":"{secretName|<secret>}"}]}\'` (use the pod\'s service account).',
         'Delete the pod so its controller recreates it with the new imagePullSecrets.',
       ],
       docs: [DOCS.k8sServiceAccountPullSecret, DOCS.k8sPrivateRegistry],
@@ -215,14 +215,14 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-copied-everywhere': {
     title: 'Pull secret copied where nothing needs it',
-    message: '[[Secret {namespace}/{secret}||A pull secret]] looks like a leftover of the copy-to-all-namespaces loop[[ ({detail})]]',
+    message: '[[Secret {namespace}/{secretName}||A pull secret]] looks like a leftover of the copy-to-all-namespaces loop[[ ({detail})]]',
     explanation:
       'The guide\'s Step 11 loop copies the registry credentials into every namespace, including kube-system, kube-public and kube-node-lease, and its `sed "s/namespace: default/..."` leaves the original namespace inside the last-applied-configuration annotation. Every copy is one more place the robot secret can leak from, and copies go stale when the secret is rotated.',
     remediation: {
       summary: 'Keep the secret only in namespaces whose pods pull from the registry; delete the other copies.',
       steps: [
-        '`kubectl -n {namespace|<namespace>} get pods -o jsonpath=\'{.items[*].spec.imagePullSecrets}\'` to confirm nothing there uses {secret|<secret>}.',
-        '`kubectl -n {namespace|<namespace>} delete secret {secret|<secret>}`.',
+        '`kubectl -n {namespace|<namespace>} get pods -o jsonpath=\'{.items[*].spec.imagePullSecrets}\'` to confirm nothing there uses {secretName|<secret>}.',
+        '`kubectl -n {namespace|<namespace>} delete secret {secretName|<secret>}`.',
         'Distribute the secret only to application namespaces (or use a controller that syncs it), and re-create copies after rotating the robot secret.',
       ],
       docs: [DOCS.k8sDockerConfigSecret, DOCS.k8sServiceAccountPullSecret],

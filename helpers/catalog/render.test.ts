@@ -39,7 +39,7 @@ const VALUES: Record<ParamName, string | number> = {
   node: 'mi-0a1b2c3d4e5f60718',
   namespace: 'shop',
   pod: 'web-7d9c8b6f5-x2x7q',
-  secret: 'harbor-registry',
+  secretName: 'harbor-registry',
   path: '/etc/containerd/certs.d/harbor.example.com:8443/ca.crt',
   detail: 'x509: certificate signed by unknown authority',
   status: 401,

@@ -202,6 +202,24 @@ describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () 
     expect(r.pods.find((p) => p.pod === 'leaky-message')!.evidence.message).toContain('«redacted»');
   });
 
+  it('a correlated pod finding renders with the real values of the finding it points to, no filler', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    const ca = r.findings.find((f) => f.cause === 'node.ca-not-installed')!;
+    expect(ca.message).toBe(`Node hybrid-1 has no CA for ${H} at /etc/containerd/certs.d/${H}/ca.crt`);
+    expect(ca.params).toMatchObject({ namespace: NS, pod: 'x509-hybrid-ca-missing', node: 'hybrid-1', image: IMG, path: `/etc/containerd/certs.d/${H}/ca.crt` });
+    const missing = r.findings.find((f) => f.cause === 'auth.pull-secret-missing')!;
+    expect(missing.message).toContain(`Pod ${NS}/secret-missing-401 references pull secret harbor-registry, which does not exist in namespace ${NS}`);
+    expect(missing.remediation.steps.join('\n')).toContain(`kubectl -n ${NS} get secret harbor-registry`);
+    const mangled = r.findings.find((f) => f.cause === 'auth.robot-name-mangled')!;
+    expect(mangled.message).toContain('robot username robot is mangled; the robot is named robot$k8s-robot');
+    expect(mangled.remediation.steps.join('\n')).toContain("--docker-username='robot$k8s-robot'");
+    for (const f of r.findings) {
+      for (const t of [f.title, f.message, f.remediation.summary, ...f.remediation.steps]) {
+        expect(t).not.toMatch(/the expected value|no further detail|\ba component\b|\bundefined\b|\{\w+[|}]|\[\[|HOSTNAME|\(\s*\)/);
+      }
+    }
+  });
+
   it('diagnoses one pod', async () => {
     const r = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings });
     expect(r.pods.map((p) => [p.pod, p.cause])).toEqual([['x509-hybrid-ca-missing', 'node.ca-not-installed']]);

@@ -121,7 +121,7 @@ export const pullSecretReferencesCheck: Check = {
         const parsed = inv.parsed.get(k);
         const problem = parsed?.problems[0];
         if (problem && (parsed.entries.length === 0 || problem.field.startsWith('auths['))) {
-          findings.push(finding('auth.pull-secret-malformed', { subject: subjectOf(ns, name), params: { namespace: ns, secret: name, field: problem.field, detail: problem.detail }, evidence: { ...ev, problems: parsed.problems } }));
+          findings.push(finding('auth.pull-secret-malformed', { subject: subjectOf(ns, name), params: { namespace: ns, secretName: name, field: problem.field, detail: problem.detail }, evidence: { ...ev, problems: parsed.problems } }));
         }
       }
       return { findings, evidence: { pods: inv.pods.length, serviceAccounts: inv.serviceAccounts.length, pullSecrets: inv.pullSecrets.size, referenced: users.size } };
@@ -153,7 +153,7 @@ export const pullSecretRegistryCheck: Check = {
             const entry = matchingEntry(inv.parsed.get(key(ns, match))!.entries, img.host, img.repository)!;
             const expected = mangledRobot(entry.username ?? '', ctx.target.robot?.name);
             if (expected && once(`mangled:${ns}/${match}`)) {
-              findings.push(finding('auth.robot-name-mangled', { subject: subjectOf(ns, match), params: { robot: entry.username ?? '', expected, secret: match, namespace: ns, host: img.host }, evidence: { secretName: match, namespace: ns, key: entry.key } }));
+              findings.push(finding('auth.robot-name-mangled', { subject: subjectOf(ns, match), params: { robot: entry.username ?? '', ...(ctx.target.robot?.name ? { expected } : {}), secretName: match, namespace: ns, host: img.host }, evidence: { secretName: match, namespace: ns, key: entry.key } }));
             }
             continue;
           }
@@ -161,7 +161,7 @@ export const pullSecretRegistryCheck: Check = {
             const first = usable[0]!;
             if (once(`mismatch:${ns}/${usable.join(',')}:${img.host}`)) {
               const keys = usable.flatMap((n) => inv.parsed.get(key(ns, n))!.entries.map((e) => e.key));
-              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, secret: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
+              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, secretName: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
             }
             continue;
           }
@@ -171,7 +171,7 @@ export const pullSecretRegistryCheck: Check = {
           if (privacy === 'public') continue;
           const candidate = [...inv.pullSecrets.keys()].filter((k) => k.startsWith(`${ns}/`)).map((k) => k.slice(ns.length + 1)).find((n) => inv.parsed.get(key(ns, n))!.entries.some((e) => authKeyMatches(e.key, img.host, img.repository)));
           if (candidate) {
-            if (once(`not-attached:${ns}/${candidate}`)) findings.push(finding('auth.pull-secret-not-attached', { subject: subjectOf(ns, candidate), params: { namespace: ns, pod: p.metadata.name, secret: candidate, host: img.host }, evidence: { secretName: candidate, namespace: ns, serviceAccount: p.spec?.serviceAccountName ?? 'default', repositoryPrivacy: privacy } }));
+            if (once(`not-attached:${ns}/${candidate}`)) findings.push(finding('auth.pull-secret-not-attached', { subject: subjectOf(ns, candidate), params: { namespace: ns, pod: p.metadata.name, secretName: candidate, host: img.host }, evidence: { secretName: candidate, namespace: ns, serviceAccount: p.spec?.serviceAccountName ?? 'default', repositoryPrivacy: privacy } }));
           } else if (once(`no-creds:${ns}:${img.repository}`)) {
             findings.push(finding('auth.credentials-missing', { subject: `${ns}/${p.metadata.name}`, params: { host: img.host, image: img.image, namespace: ns, detail: `no imagePullSecrets on pod ${ns}/${p.metadata.name} and no pull secret for ${img.host} in the namespace` }, evidence: { namespace: ns, pod: p.metadata.name, repositoryPrivacy: privacy } }));
           }
@@ -298,9 +298,9 @@ export const pullSecretCopiesCheck: Check = {
         }
         const ev = { secretName: name, namespace: ns, usedHere: used.has(k) };
         if ((SYSTEM_NAMESPACES.has(ns) || ns === probeNs) && !used.has(k)) {
-          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), params: { namespace: ns, secret: name, detail: `a copy in system namespace ${ns}, referenced by no pod or service account` }, evidence: ev }));
+          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), params: { namespace: ns, secretName: name, detail: `a copy in system namespace ${ns}, referenced by no pod or service account` }, evidence: ev }));
         } else if (appliedNs && appliedNs !== ns) {
-          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), severity: used.has(k) ? 'info' : 'warning', params: { namespace: ns, secret: name, detail: `its last-applied-configuration says namespace ${appliedNs}: copied with the guide's sed loop${used.has(k) ? '' : ', and unused here'}` }, evidence: { ...ev, lastAppliedNamespace: appliedNs } }));
+          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), severity: used.has(k) ? 'info' : 'warning', params: { namespace: ns, secretName: name, detail: `its last-applied-configuration says namespace ${appliedNs}: copied with the guide's sed loop${used.has(k) ? '' : ', and unused here'}` }, evidence: { ...ev, lastAppliedNamespace: appliedNs } }));
         }
       }
       return { findings };

@@ -154,7 +154,7 @@ const nameFormCheck: Check = {
     const problem = robotNameProblem(name);
     const level = name.includes('+') ? 'project' : 'system';
     if (!problem) return { findings: [], evidence: { robot: name, level } };
-    return { findings: [finding('auth.robot-name-mangled', { subject: name, params: { robot: name, detail: problem.detail, expected: 'robot$<name> or robot$<project>+<name>' }, evidence: { reason: problem.reason } })], evidence: { reason: problem.reason } };
+    return { findings: [finding('auth.robot-name-mangled', { subject: name, params: { robot: name, detail: problem.detail }, evidence: { reason: problem.reason } })], evidence: { reason: problem.reason } };
   },
 };
 
