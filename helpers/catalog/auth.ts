@@ -11,17 +11,17 @@ import { DOCS, GUIDE } from './links.ts';
  * The classifier fills `host`, `image`, `status` and `detail`.
  */
 export const AUTH_PARAMS: AreaParams<'auth'> = {
-  'auth.credentials-missing': ['host', 'image', 'detail'],
+  'auth.credentials-missing': ['host', 'image', 'namespace', 'pod', 'detail'],
   'auth.credentials-invalid': ['host', 'image', 'status', 'detail'],
   'auth.robot-disabled': ['robot', 'host'],
   'auth.robot-expired': ['robot', 'expiresAt'],
   'auth.robot-expiring-soon': ['robot', 'expiresAt', 'daysLeft'],
-  'auth.robot-name-mangled': ['robot', 'expected', 'secretName', 'detail'],
+  'auth.robot-name-mangled': ['robot', 'expected', 'secretName', 'namespace', 'host', 'detail'],
   'auth.insufficient-scope': ['host', 'image', 'detail'],
   'auth.pull-secret-missing': ['namespace', 'pod', 'secretName', 'detail'],
   'auth.pull-secret-malformed': ['namespace', 'secretName', 'field', 'detail'],
   'auth.pull-secret-registry-mismatch': ['namespace', 'secretName', 'host', 'expected'],
-  'auth.pull-secret-not-attached': ['namespace', 'pod', 'secretName'],
+  'auth.pull-secret-not-attached': ['namespace', 'pod', 'secretName', 'host'],
   'auth.token-realm-unreachable': ['host', 'url', 'detail'],
   'auth.pull-secret-copied-everywhere': ['namespace', 'secretName', 'detail'],
 };
@@ -38,9 +38,9 @@ export const auth: AreaCatalog<'auth'> = {
     remediation: {
       summary: 'Give the pod a pull secret for {host} (or configure node-level credentials) with a robot that can pull.',
       steps: [
-        'See which secrets the pod uses: `kubectl get pod POD -o jsonpath=\'{.spec.imagePullSecrets}\'` and `kubectl get sa default -o yaml`.',
-        'Create the secret in the pod namespace: `kubectl create secret docker-registry harbor-registry --docker-server={host|<registry>} --docker-username=\'robot$NAME\' --docker-password=SECRET` (single quotes around the robot name).',
-        'Reference it from the pod (`imagePullSecrets`) or the service account: `kubectl patch sa default -p \'{"imagePullSecrets":[{"name":"harbor-registry"}]}\'`.',
+        'See which secrets the pod uses: `kubectl[[ -n {namespace}]] get pod {pod|POD} -o jsonpath=\'{.spec.imagePullSecrets}\'` and `kubectl[[ -n {namespace}]] get sa default -o yaml`.',
+        'Create the secret in the pod namespace: `kubectl[[ -n {namespace}]] create secret docker-registry harbor-registry --docker-server={host|<registry>} --docker-username=\'robot$NAME\' --docker-password=SECRET` (single quotes around the robot name).',
+        'Reference it from the pod (`imagePullSecrets`) or the service account: `kubectl[[ -n {namespace}]] patch sa default -p \'{"imagePullSecrets":[{"name":"harbor-registry"}]}\'`.',
         'Verify from the node: `sudo crictl pull --creds \'robot$NAME:SECRET\' {image|<image>}`.',
       ],
       docs: [DOCS.k8sPrivateRegistry, DOCS.harborRobotSystem, DOCS.k8sServiceAccountPullSecret],
@@ -49,7 +49,7 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.credentials-invalid': {
     title: 'Registry credentials rejected',
-    message: 'Credentials for {host} were rejected[[ (HTTP {status})]][[: {detail}]]',
+    message: 'Credentials for {host} were rejected[[ pulling {image}]][[ (HTTP {status})]][[: {detail}]]',
     explanation:
       'The client sent a username and secret and Harbor refused them: wrong or rotated robot secret, a robot name missing its `robot$` prefix or mangled by the shell, a disabled or expired robot, or the secret created for another Harbor. containerd reports "failed to fetch oauth token: ... 401" or "pulling from host H failed with status code [manifests T]: 401 Unauthorized" (the latter also when no credentials matched).',
     remediation: {
@@ -108,14 +108,14 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.robot-name-mangled': {
     title: 'Robot username mangled',
-    message: 'The robot username[[ {robot}]] is mangled[[ in pull secret {secretName}]][[; the robot is named {expected}]][[ ({detail})]]',
+    message: 'The robot username[[ {robot}]] is mangled[[ in pull secret {namespace}/{secretName}]][[; the robot is named {expected}]][[ ({detail})]]',
     explanation:
       'Harbor robot names contain a `$` (`robot$k8s-robot`, or `robot$project+name` for project robots). In double quotes or unquoted shell arguments `$k8s` expands to an empty string, so the secret stores `robot-robot` or `robot` and Harbor answers 401.',
     remediation: {
       summary: 'Re-create the secret with the robot name in single quotes.',
       steps: [
-        'Check: `kubectl get secret {secretName|<secret>} -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d`.',
-        'Re-create: `kubectl create secret docker-registry {secretName|<secret>} --docker-server=<registry> --docker-username=\'{expected}\' --docker-password=SECRET --dry-run=client -o yaml | kubectl apply -f -`.',
+        'Check: `kubectl[[ -n {namespace}]] get secret {secretName|<secret>} -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d`.',
+        'Re-create: `kubectl[[ -n {namespace}]] create secret docker-registry {secretName|<secret>} --docker-server={host|<registry>} --docker-username=\'{expected}\' --docker-password=SECRET --dry-run=client -o yaml | kubectl apply -f -`.',
       ],
       docs: [DOCS.harborRobotSystem, DOCS.k8sPrivateRegistry],
       guideStep: GUIDE.pullSecret,
@@ -185,7 +185,7 @@ export const auth: AreaCatalog<'auth'> = {
   },
   'auth.pull-secret-not-attached': {
     title: 'Pull secret exists but is not used',
-    message: '[[Secret {namespace}/{secretName}||A pull secret]] matches the registry but neither [[pod {pod}||the pod]] nor its service account references it',
+    message: '[[Secret {namespace}/{secretName}||A pull secret]] matches {host} but neither [[pod {pod}||the pod]] nor its service account references it',
     explanation: 'Creating a secret is not enough: the pod spec or its service account must list it in imagePullSecrets. Pods created before the service account was patched keep their old spec.',
     remediation: {
       summary: 'Reference [[{secretName}||the secret]] from the service account (or pod spec) and recreate the pod.',

@@ -11,7 +11,7 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
   'cluster.coredns-one-side': ['node', 'detail'],
   'cluster.webhook-unreachable': ['name', 'url', 'detail'],
   'cluster.node-not-ready': ['node', 'status', 'detail'],
-  'cluster.api-unreachable': ['url', 'name', 'detail'],
+  'cluster.api-unreachable': ['url', 'name', 'status', 'detail'],
   'cluster.api-access-denied': ['url', 'name', 'status', 'detail'],
 };
 
@@ -50,7 +50,7 @@ export const cluster: AreaCatalog<'cluster'> = {
   },
   'cluster.api-unreachable': {
     title: 'Kubernetes API unreachable',
-    message: 'The Kubernetes API[[ {url}]][[ (context {name})]] does not answer[[ ({detail})]]',
+    message: 'The Kubernetes API[[ {url}]][[ (context {name})]] does not answer[[ (HTTP {status})]][[: {detail}]]',
     explanation: 'Cluster-side checks read nodes, pods, events and secrets through the API server of the kubeconfig context in the target. When it cannot be reached, none of them can say anything about the cluster.',
     remediation: {
       summary: 'Point the target at a reachable API server (kubernetes.kubeconfig / kubernetes.context).',

@@ -23,7 +23,7 @@ export const DNS_PARAMS: AreaParams<'dns'> = {
 export const dns: AreaCatalog<'dns'> = {
   'dns.nxdomain': {
     title: 'Registry name does not resolve',
-    message: 'The resolver says the registry name[[ {host}]] does not exist[[ ({detail})]]',
+    message: 'The registry name[[ {host}]] does not exist according to {resolver}[[ ({detail})]]',
     explanation:
       'Image pulls are done by containerd on the node, so they use the node\'s /etc/resolv.conf, not CoreDNS. A private Harbor name that exists only in a CoreDNS hosts block or in a zone the node\'s resolver cannot see gives "no such host" even though pods can resolve it.',
     remediation: {

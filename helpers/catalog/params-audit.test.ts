@@ -43,24 +43,6 @@ const EVIDENCE_ONLY_PARAMS: ReadonlyMap<string, string> = new Map([
  * entry is reported as a warning).
  */
 const PENDING_OWNERS: ReadonlySet<string> = new Set<string>([
-  // helpers/checks/pull-secrets (cluster-side, in progress): pass params the auth templates use,
-  // or move these to evidence.
-  'helpers/checks/pull-secrets/index.ts auth.credentials-invalid param-unused image',
-  'helpers/checks/pull-secrets/index.ts auth.credentials-missing param-unused namespace',
-  'helpers/checks/pull-secrets/index.ts auth.pull-secret-not-attached param-unused host',
-  'helpers/checks/pull-secrets/index.ts auth.robot-name-mangled param-unused host',
-  'helpers/checks/pull-secrets/index.ts auth.robot-name-mangled param-unused namespace',
-  // helpers/kube/context.ts (cluster-side, in progress): HTTP status of the apiserver answer.
-  'helpers/kube/context.ts cluster.api-unreachable param-unused status',
-  // helpers/checks/tls/handshake.ts (tls owner): name-not-resolved reuses the handshake params
-  // (port, address) and adds name/resolver that the dns.nxdomain / dns.servfail templates do not use.
-  'helpers/checks/tls/handshake.ts dns.nxdomain param-unused address',
-  'helpers/checks/tls/handshake.ts dns.nxdomain param-unused name',
-  'helpers/checks/tls/handshake.ts dns.nxdomain param-unused port',
-  'helpers/checks/tls/handshake.ts dns.nxdomain param-unused resolver',
-  'helpers/checks/tls/handshake.ts dns.servfail param-unused address',
-  'helpers/checks/tls/handshake.ts dns.servfail param-unused name',
-  'helpers/checks/tls/handshake.ts dns.servfail param-unused port',
 ]);
 
 interface Producer {

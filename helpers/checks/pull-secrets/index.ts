@@ -115,7 +115,7 @@ export const pullSecretReferencesCheck: Check = {
         const by = [u.pods.length ? `${u.pods.length} pod(s)` : '', u.serviceAccounts.length ? `service account(s) ${u.serviceAccounts.join(', ')}` : ''].filter(Boolean).join(' and ');
         const ev = { secretName: name, namespace: ns, pods: u.pods.slice(0, 50), serviceAccounts: u.serviceAccounts };
         if (inv.referenced.get(k) === null) {
-          findings.push(finding('auth.pull-secret-missing', { subject: subjectOf(ns, name), params: { namespace: ns, pod: u.pods[0] ?? `(service account ${u.serviceAccounts[0]})`, secret: name, detail: `referenced by ${by}` }, evidence: ev }));
+          findings.push(finding('auth.pull-secret-missing', { subject: subjectOf(ns, name), params: { namespace: ns, ...(u.pods[0] ? { pod: u.pods[0] } : {}), secretName: name, detail: `referenced by ${by}` }, evidence: ev }));
           continue;
         }
         const parsed = inv.parsed.get(k);
@@ -173,7 +173,7 @@ export const pullSecretRegistryCheck: Check = {
           if (candidate) {
             if (once(`not-attached:${ns}/${candidate}`)) findings.push(finding('auth.pull-secret-not-attached', { subject: subjectOf(ns, candidate), params: { namespace: ns, pod: p.metadata.name, secretName: candidate, host: img.host }, evidence: { secretName: candidate, namespace: ns, serviceAccount: p.spec?.serviceAccountName ?? 'default', repositoryPrivacy: privacy } }));
           } else if (once(`no-creds:${ns}:${img.repository}`)) {
-            findings.push(finding('auth.credentials-missing', { subject: `${ns}/${p.metadata.name}`, params: { host: img.host, image: img.image, namespace: ns, detail: `no imagePullSecrets on pod ${ns}/${p.metadata.name} and no pull secret for ${img.host} in the namespace` }, evidence: { namespace: ns, pod: p.metadata.name, repositoryPrivacy: privacy } }));
+            findings.push(finding('auth.credentials-missing', { subject: `${ns}/${p.metadata.name}`, params: { host: img.host, image: img.image, namespace: ns, pod: p.metadata.name, detail: `no imagePullSecrets on pod ${ns}/${p.metadata.name} and no pull secret for ${img.host} in the namespace` }, evidence: { namespace: ns, pod: p.metadata.name, repositoryPrivacy: privacy } }));
           }
         }
       }
