@@ -4,12 +4,12 @@ import { DOCS, GUIDE } from './links.ts';
 /**
  * Harbor server causes (API health, configuration, project policies).
  *
- * Params: `url` (Harbor URL probed, or the URL Harbor advertises), `host`, `status` (component
- * health status), `component` (health component name), `field` (where Harbor advertises `url`),
+ * Params: `url` (Harbor URL probed, or the URL Harbor advertises), `host`, `status` (HTTP status
+ * of an answer, e.g. 502 from the registry behind Harbor), `component` (health component name), `field` (where Harbor advertises `url`),
  * `expected` (URL nodes use), `project`, `version` (Harbor version), `detail` (error/response text).
  */
 export const HARBOR_PARAMS: AreaParams<'harbor'> = {
-  'harbor.unreachable': ['url', 'detail', 'host'],
+  'harbor.unreachable': ['url', 'status', 'detail', 'host'],
   'harbor.unhealthy': ['host', 'component', 'status', 'detail'],
   'harbor.external-url-mismatch': ['url', 'field', 'expected'],
   'harbor.prevent-vul-off': ['project'],
@@ -20,7 +20,7 @@ export const HARBOR_PARAMS: AreaParams<'harbor'> = {
 export const harbor: AreaCatalog<'harbor'> = {
   'harbor.unreachable': {
     title: 'Harbor API does not answer',
-    message: 'The Harbor API[[ at {url}]] does not answer[[ ({detail})]]',
+    message: 'The Harbor API[[ at {url}]] does not answer[[ as expected (HTTP {status})]][[: {detail}]]',
     explanation: 'Without the API (core) Harbor issues no tokens and serves no pulls; checks that read projects, robots and scan results cannot run either.',
     remediation: {
       summary: 'Bring Harbor core and its proxy back; check network access to the API URL.',

@@ -54,7 +54,17 @@ interface Producer {
   keys?: string[];
   /** Partial knowledge: keys seen before an unknown spread. */
   seen: string[];
+  /** A classifier rule: counts as filling its params, but is not held to showing them all. */
+  classifierRule?: true;
 }
+
+/**
+ * The pull-error classifier builds findings with a computed cause, so its `finding()` call cannot
+ * be resolved; each of its rules (`{ id, cause: '<literal>', ... }`) is read as a producer of that
+ * cause that fills the params the classifier extracts from a message.
+ */
+const CLASSIFIER_FILE = 'helpers/classifier/pull-error-classifier.ts';
+const CLASSIFIER_PARAMS = ['image', 'host', 'reference', 'status', 'detail'];
 
 interface Mismatch {
   kind: 'template-unfilled' | 'param-unused';
@@ -145,6 +155,14 @@ function producers(): Producer[] {
     if (!text.includes('finding(')) continue;
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const visit = (n: ts.Node): void => {
+      if (file === CLASSIFIER_FILE && ts.isObjectLiteralExpression(n)) {
+        const prop = (name: string) => n.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name);
+        const cause = prop('cause')?.initializer;
+        if (prop('id') && cause && ts.isStringLiteral(cause) && Object.hasOwn(CAUSES, cause.text)) {
+          const line = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+          out.push({ file, line, causes: [cause.text as CauseId], keys: CLASSIFIER_PARAMS, seen: CLASSIFIER_PARAMS, classifierRule: true });
+        }
+      }
       if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'finding' && n.arguments.length >= 1) {
         const line = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
         const lits = literals(n.arguments[0]!);
@@ -190,8 +208,9 @@ function audit(list: Producer[]): Mismatch[] {
   const out: Mismatch[] = [];
   for (const [cause, ps] of byCause) {
     const used = templateParams(cause);
-    // (a) template params no producer passes
-    if (ps.every((p) => p.keys)) {
+    // (a) template params no producer passes (causes only the classifier produces are not held
+    // to it: a pasted message rarely names a certificate's CN or a node's disk path)
+    if (ps.every((p) => p.keys) && !ps.every((p) => p.classifierRule)) {
       const passed = new Set(ps.flatMap((p) => p.keys!));
       for (const param of used) {
         if (!passed.has(param)) out.push({ kind: 'template-unfilled', cause, param, where: ps.map((p) => `${p.file}:${p.line}`), files: [...new Set(ps.map((p) => p.file))] });
@@ -200,6 +219,7 @@ function audit(list: Producer[]): Mismatch[] {
     // (b) producer params no template uses
     const unused = new Map<string, Producer[]>();
     for (const p of ps) {
+      if (p.classifierRule) continue;
       for (const k of p.keys ?? p.seen) {
         if (!used.has(k) && !EVIDENCE_ONLY_PARAMS.has(k)) unused.set(k, [...(unused.get(k) ?? []), p]);
       }

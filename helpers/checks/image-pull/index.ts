@@ -170,7 +170,7 @@ const platformsCheck: Check = {
       const evidence = { wanted: img.platforms, available: p.platforms };
       const findings = img.platforms
         .filter((want) => !p.platforms.some((have) => platformMatches(want, have)))
-        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, platforms: p.platforms.join(', ') || 'none', detail: `wanted ${img.platforms.join(', ')}` }, evidence }));
+        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, ...(p.platforms.length ? { platforms: p.platforms.join(', ') } : {}), detail: `wanted ${img.platforms.join(', ')}` }, evidence }));
       return { findings, evidence };
     }),
 };

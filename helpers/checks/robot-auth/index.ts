@@ -126,7 +126,7 @@ const challengeCheck: Check = {
       // A registry behind Harbor always answers 401 + Bearer; anything else is not Harbor's /v2/.
       if (p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'))) return { findings: [], evidence: { ...evidence, note: 'not token auth' } };
       return {
-        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, detail: `HTTP ${p.status}: ${p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})`}` }, evidence })],
+        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, status: p.status, detail: p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})` }, evidence })],
         evidence,
       };
     }
