@@ -126,7 +126,7 @@ describe('pod-level findings carry the params of the finding they were correlate
       text: harbor401,
       prior: finding('auth.robot-name-mangled', { subject: 'team-a/secret/harbor-registry', params: { robot: 'robot-robot', expected: 'robot$k8s-robot', secretName: 'harbor-registry', namespace: 'team-a', host: H } }),
       root: 'auth.robot-name-mangled',
-      message: ['robot-robot', 'pull secret harbor-registry', 'named robot$k8s-robot'],
+      message: ['robot-robot', 'pull secret team-a/harbor-registry', 'named robot$k8s-robot'],
       steps: ["--docker-username='robot$k8s-robot'", 'kubectl get secret harbor-registry'],
     },
     {
@@ -187,7 +187,7 @@ describe('pod-level findings carry the params of the finding they were correlate
     const symptom = classifyPullError(harbor401);
     const params = podFindingParams({ namespace: 'team-a', pod: 'web-7', image: IMG, host: H }, { ...symptom.params }, undefined);
     const f = finding(symptom.cause, { subject: 'team-a/web-7', params });
-    expect(f.message).toContain(`Credentials for ${H} were rejected (HTTP 401)`);
+    expect(f.message).toContain(`Credentials for ${H} were rejected pulling ${IMG} (HTTP 401)`);
     expect(f.message).not.toMatch(FILLER);
   });
 });
