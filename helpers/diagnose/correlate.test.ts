@@ -127,7 +127,7 @@ describe('pod-level findings carry the params of the finding they were correlate
       prior: finding('auth.robot-name-mangled', { subject: 'team-a/secret/harbor-registry', params: { robot: 'robot-robot', expected: 'robot$k8s-robot', secretName: 'harbor-registry', namespace: 'team-a', host: H } }),
       root: 'auth.robot-name-mangled',
       message: ['robot-robot', 'pull secret team-a/harbor-registry', 'named robot$k8s-robot'],
-      steps: ["--docker-username='robot$k8s-robot'", 'kubectl get secret harbor-registry'],
+      steps: ["--docker-username='robot$k8s-robot'", 'kubectl -n team-a get secret harbor-registry', `--docker-server=${H}`],
     },
     {
       name: 'node trusts a stale CA (node-probe)',
