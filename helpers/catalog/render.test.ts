@@ -83,6 +83,8 @@ function problems(t: string): string[] {
   if (/\{\w+(\|[^{}]*)?\}/.test(t)) out.push('leftover {placeholder}');
   if (/\[\[|\]\]/.test(t)) out.push('leftover [[segment]]');
   if (FILLER.test(t)) out.push(`filler "${FILLER.exec(t)![0]}"`);
+  // Upper-case stand-ins for a value a finding always knows or never needs (case-sensitive).
+  if (/\bHOSTNAME\b/.test(t)) out.push('HOSTNAME stand-in');
   // "unknown" as a value; quoted error texts ("unknown authority", "manifest unknown") are fine.
   if (/(?<!manifest )\bunknown\b(?! authority| fields)/i.test(t)) out.push('"unknown"');
   if (/\(\s*[;:,]?\s*\)/.test(t)) out.push('empty parentheses');
