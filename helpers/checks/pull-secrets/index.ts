@@ -246,7 +246,7 @@ export const pullSecretCredentialsCheck: Check = {
         if (!actions.includes('pull') && (await wrongRobotSecret(ctx, bearer, c))) {
           // Harbor answers a wrong secret with 200 and an empty grant (not 401); the target's own
           // robot secret obtains pull on the same repository, so this secret's password is wrong.
-          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, status: '200 with an empty grant', detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
+          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
         } else if (!actions.includes('pull')) {
           findings.push(finding('auth.insufficient-scope', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `token for ${c.username} grants [${actions.join(', ')}] on ${c.image.repository}` }, evidence: { ...ev, granted: actions } }));
         }
