@@ -192,6 +192,7 @@ const tokenCheck: Check = {
             status: status === 200 ? '200 with an empty grant' : status,
             detail: typeof v.evidence.reason === 'string' ? v.evidence.reason : v.evidence.ambiguous ? 'the token grants no pull; without harbor.admin a wrong secret, a disabled or expired robot and a missing permission look alike' : undefined,
             ...(daysLeft !== undefined ? { daysLeft } : {}),
+            ...(v.robot?.expires_at && v.robot.expires_at > 0 ? { expiresAt: new Date(v.robot.expires_at * 1000).toISOString() } : {}),
           },
           evidence: v.evidence,
         }),
