@@ -23,8 +23,9 @@ export function finding(
   init: { subject: string; params?: FindingParams; evidence?: Record<string, unknown>; severity?: Severity },
 ): Finding {
   const entry = CATALOG[cause];
-  // Catalog params are names and facts; `secret` is the pull secret's name (see catalog/area.ts).
-  const params = redactor.value(init.params ?? {}, { nameKeys: ['secret'] });
+  // Catalog params are names and facts. A pull secret's NAME is `secretName`: a key named
+  // `secret` reads as a secret value to every redaction pass (reports redact whole documents).
+  const params = redactor.value(init.params ?? {});
   const r = entry.remediation;
   return {
     cause,
