@@ -20,7 +20,7 @@ export const AUTH_PARAMS: AreaParams<'auth'> = {
   'auth.insufficient-scope': ['host', 'image', 'detail'],
   'auth.pull-secret-missing': ['namespace', 'pod', 'secretName', 'detail'],
   'auth.pull-secret-malformed': ['namespace', 'secretName', 'field', 'detail'],
-  'auth.pull-secret-registry-mismatch': ['namespace', 'secretName', 'host', 'expected'],
+  'auth.pull-secret-registry-mismatch': ['namespace', 'pod', 'secretName', 'host', 'expected'],
   'auth.pull-secret-not-attached': ['namespace', 'pod', 'secretName', 'host'],
   'auth.token-realm-unreachable': ['host', 'url', 'detail'],
   'auth.pull-secret-copied-everywhere': ['namespace', 'secretName', 'detail'],
@@ -176,7 +176,7 @@ export const auth: AreaCatalog<'auth'> = {
     remediation: {
       summary: 'Re-create the secret with `--docker-server` equal to the registry part of the image reference.',
       steps: [
-        'Compare the image host (`kubectl get pod POD -o jsonpath=\'{.spec.containers[*].image}\'`) with the secret keys (`... | base64 -d | jq \'.auths|keys\'`).',
+        'Compare the image host (`kubectl[[ -n {namespace}]] get pod {pod|POD} -o jsonpath=\'{.spec.containers[*].image}\'`) with the secret keys (`... | base64 -d | jq \'.auths|keys\'`).',
         'Re-create with `--docker-server={host|<registry>}` (no scheme, same port as in the image reference).',
       ],
       docs: [DOCS.k8sPrivateRegistry, DOCS.k8sImages],

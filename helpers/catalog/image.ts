@@ -13,17 +13,17 @@ import { DOCS, GUIDE } from './links.ts';
 export const IMAGE_PARAMS: AreaParams<'image'> = {
   'image.not-found': ['image', 'host', 'detail'],
   'image.platform-missing': ['image', 'platform', 'platforms', 'detail'],
-  'image.invalid-reference': ['image', 'detail'],
+  'image.invalid-reference': ['image', 'namespace', 'pod', 'detail'],
   'image.policy-vulnerability': ['image', 'host', 'detail'],
   'image.policy-unsigned': ['image', 'host', 'detail'],
   'image.rate-limited': ['image', 'host', 'detail'],
   'image.pull-never': ['image', 'detail'],
-  'image.pull-timeout': ['image', 'host', 'detail'],
+  'image.pull-timeout': ['image', 'host', 'namespace', 'pod', 'detail'],
   'image.pull-interrupted': ['image', 'host', 'detail'],
-  'image.unknown': ['image', 'host', 'detail'],
+  'image.unknown': ['image', 'host', 'namespace', 'pod', 'detail'],
 };
 
-const events = 'Read the pod events: `kubectl describe pod POD` / `kubectl get events -n NAMESPACE --field-selector involvedObject.name=POD`.';
+const events = 'Read the pod events: `kubectl[[ -n {namespace}]] describe pod {pod|POD}` / `kubectl get events -n {namespace|NAMESPACE} --field-selector involvedObject.name={pod|POD}`.';
 
 export const image: AreaCatalog<'image'> = {
   'image.not-found': {
@@ -65,7 +65,7 @@ export const image: AreaCatalog<'image'> = {
     remediation: {
       summary: 'Correct the image field of the pod spec (lowercase, no scheme, valid tag/digest).',
       steps: [
-        'Show it: `kubectl get pod POD -o jsonpath=\'{.spec.containers[*].image}\'`.',
+        'Show it: `kubectl[[ -n {namespace}]] get pod {pod|POD} -o jsonpath=\'{.spec.containers[*].image}\'`.',
         'Fix the Helm values / manifest that produced it and redeploy.',
       ],
       docs: [DOCS.k8sImages],

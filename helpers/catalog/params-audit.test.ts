@@ -61,10 +61,11 @@ interface Producer {
 /**
  * The pull-error classifier builds findings with a computed cause, so its `finding()` call cannot
  * be resolved; each of its rules (`{ id, cause: '<literal>', ... }`) is read as a producer of that
- * cause that fills the params the classifier extracts from a message.
+ * cause that fills the params the classifier extracts from a message, plus the pod identity that
+ * diagnose (helpers/diagnose/correlate.ts podFindingParams) adds to every classified pull error.
  */
 const CLASSIFIER_FILE = 'helpers/classifier/pull-error-classifier.ts';
-const CLASSIFIER_PARAMS = ['image', 'host', 'reference', 'status', 'detail'];
+const CLASSIFIER_PARAMS = ['image', 'host', 'reference', 'status', 'detail', 'namespace', 'pod', 'node'];
 
 interface Mismatch {
   kind: 'template-unfilled' | 'param-unused';

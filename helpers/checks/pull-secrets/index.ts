@@ -161,7 +161,7 @@ export const pullSecretRegistryCheck: Check = {
             const first = usable[0]!;
             if (once(`mismatch:${ns}/${usable.join(',')}:${img.host}`)) {
               const keys = usable.flatMap((n) => inv.parsed.get(key(ns, n))!.entries.map((e) => e.key));
-              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, secretName: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
+              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, pod: p.metadata.name, secretName: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
             }
             continue;
           }
