@@ -207,7 +207,7 @@ export const auth: AreaCatalog<'auth'> = {
       steps: [
         'See the realm: `curl -sI https://{host|<registry>}/v2/ | grep -i www-authenticate`.',
         'Fix harbor.yml `hostname` (and `external_url` if set) to the name nodes use, then `./prepare && docker compose up -d`.',
-        'Check the realm resolves and connects from the node: `curl -v "<realm>?service=harbor-registry"`.',
+        'Check the realm resolves and connects from the node: `curl -v "{url|<realm>}?service=harbor-registry"`.',
       ],
       docs: [DOCS.harborYml, DOCS.harborHttps],
       guideStep: GUIDE.harborYml,

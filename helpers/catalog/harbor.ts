@@ -34,7 +34,7 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.unhealthy': {
     title: 'Harbor component unhealthy',
-    message: 'Harbor on {host} is unhealthy[[: its {component} component reports unhealthy]][[: it answered HTTP {status}]][[ ({detail})]]',
+    message: 'Harbor on {host} is unhealthy[[: its {component} component reports unhealthy]][[; it answered HTTP {status}]][[ ({detail})]]',
     explanation: '`GET /api/v2.0/health` lists core, database, redis, registry, registryctl, jobservice, portal and trivy. An unhealthy registry or database makes pulls fail with 5xx; unhealthy trivy/jobservice stops scans (and with "prevent vulnerable images" on, unscanned images are blocked).',
     remediation: {
       summary: 'Restart or repair the unhealthy component, then re-check /api/v2.0/health.',
@@ -48,7 +48,7 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.external-url-mismatch': {
     title: 'Harbor external URL differs from the one nodes use',
-    message: 'Harbor advertises[[ {url}]][[ (in {field})]] a URL other than the one nodes use[[, {expected}]]',
+    message: '[[Harbor advertises {url}||Harbor advertises another URL]][[ (in {field})]] instead of the one nodes use[[, {expected}]]',
     explanation: 'Harbor builds the Bearer realm (`Www-Authenticate`) and systeminfo from harbor.yml `hostname`/`external_url`. If that differs from the name nodes pull with, token requests go to an unreachable or untrusted URL, or tokens are issued for the wrong service.',
     remediation: {
       summary: 'Set harbor.yml hostname (and external_url) to [[{expected}||the URL nodes use]] and reconfigure Harbor.',
