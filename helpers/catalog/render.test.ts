@@ -124,6 +124,10 @@ describe('every catalog entry renders with no params', () => {
       const bad = placeholders(t).bare.filter((p) => !Object.hasOwn(PROSE_NOUNS, p));
       expect(bad, `${id}: "${t}"`).toEqual([]);
     }
+    // Every [[segment]] holds a placeholder: a TOML `[[table]]` in a step would otherwise lose its brackets.
+    for (const t of [e.title, e.message, e.explanation, e.remediation.summary, ...e.remediation.steps]) {
+      for (const m of t.matchAll(/\[\[([\s\S]*?)\]\]/g)) expect(m[1], `${id}: [[${m[1]}]]`).toMatch(/\{\w+/);
+    }
     const f = finding(id, { subject: 'subject' });
     const found = texts(f).flatMap((t) => problems(t).map((p) => `${p}: ${t}`));
     expect(found.join('\n'), id).toBe('');
