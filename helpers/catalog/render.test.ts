@@ -156,6 +156,12 @@ describe('template language', () => {
     expect(renderTemplate(template, params, 'prose')).toBe(expected);
   });
 
+  it('never reads a value as template text', () => {
+    const params = { detail: 'unknown field {spec} in [[x]]', host: '{pod}' };
+    expect(renderTemplate('at {host}[[ ({detail})]]', params, 'prose')).toBe('at {pod} (unknown field {spec} in [[x]])');
+    expect(renderTemplate('`curl https://{host}/v2/`[[ ({detail})]]', params, 'step')).toBe('`curl https://{pod}/v2/` (unknown field {spec} in [[x]])');
+  });
+
   it('drops a step whose bare param is missing, keeps it with fallback words', () => {
     expect(renderTemplate('`kubectl get secret {secret}`', {}, 'step')).toBeUndefined();
     expect(renderTemplate('`kubectl get secret {secret|SECRET_NAME}`', {}, 'step')).toBe('`kubectl get secret SECRET_NAME`');

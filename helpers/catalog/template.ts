@@ -38,6 +38,8 @@ export const DERIVED_PARAMS: Readonly<Record<string, string>> = { hostport: 'hos
 
 const PLACEHOLDER = /\{(\w+)(?:\|([^{}]*))?\}/g;
 const SEGMENT = /\[\[([\s\S]*?)\]\]/g;
+/** A segment or a placeholder, in one pass: values put in are never read again as template. */
+const TOKEN = /\[\[([\s\S]*?)\]\]|\{(\w+)(?:\|([^{}]*))?\}/g;
 
 /** Splits `host[:port]` (also `[v6]:port`, bare v6) into hostname and port. */
 export function splitHostPort(host: string): { hostname: string; port?: string } {
@@ -88,13 +90,20 @@ function fill(text: string, params: FindingParams, bare: (key: string) => string
  */
 export function renderTemplate(template: string, params: FindingParams, kind: 'prose' | 'step'): string | undefined {
   const all = withDerived(params);
-  const segments = template.replace(SEGMENT, (_, inner: string) => {
-    const bar = inner.indexOf('||');
-    const [main, other] = bar < 0 ? [inner, ''] : [inner.slice(0, bar), inner.slice(bar + 2)];
-    return fill(main, all, () => undefined) ?? other;
+  // A bare non-noun param in prose is a catalog bug (render.test.ts); `<name>` keeps it visible.
+  const bare = kind === 'step' ? () => undefined : (k: string) => PROSE_NOUNS[k] ?? `<${k}>`;
+  let complete = true;
+  const out = template.replace(TOKEN, (_, inner: string | undefined, key: string | undefined, words: string | undefined) => {
+    if (inner !== undefined) {
+      const bar = inner.indexOf('||');
+      const [main, other] = bar < 0 ? [inner, ''] : [inner.slice(0, bar), inner.slice(bar + 2)];
+      return fill(main, all, () => undefined) ?? other;
+    }
+    const v = valueOf(all, key!) ?? words ?? bare(key!);
+    if (v === undefined) complete = false;
+    return v ?? '';
   });
-  // A bare non-noun param in prose is a catalog bug (catalog.test.ts); `<name>` keeps it visible.
-  return fill(segments, all, kind === 'step' ? () => undefined : (k) => PROSE_NOUNS[k] ?? `<${k}>`);
+  return complete ? out : undefined;
 }
 
 /** Placeholder names a template uses: `bare` outside segments without `|words`, `all` of them. */
