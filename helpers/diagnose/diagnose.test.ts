@@ -109,6 +109,12 @@ const scenarios: Scenario[] = [
     expect: 'image.unknown',
   },
   {
+    name: 'backoff-without-events-2',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }],
+    expect: 'image.unknown',
+  },
+  {
     name: 'leaky-message',
     node: 'cloud-1',
     containers: [{ name: 'app', image: IMG, waiting: { reason: 'ErrImagePull', message: `${harbor401} (request had Authorization: Basic ${Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64')})` } }],
@@ -217,6 +223,15 @@ describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () 
       for (const t of [f.title, f.message, f.remediation.summary, ...f.remediation.steps]) {
         expect(t).not.toMatch(/the expected value|no further detail|\ba component\b|\bundefined\b|\{\w+[|}]|\[\[|HOSTNAME|\(\s*\)/);
       }
+    }
+  });
+
+  it('each pod of a group gets steps naming that pod', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    for (const name of ['backoff-without-events', 'backoff-without-events-2']) {
+      const d = r.pods.find((p) => p.pod === name)!;
+      expect(d.cause).toBe('image.unknown');
+      expect(d.remediation.steps.join('\n')).toContain(`kubectl -n ${NS} describe pod ${name}\``);
     }
   });
 

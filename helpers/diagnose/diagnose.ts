@@ -2,7 +2,7 @@ import { classifyPullError, type Classification, type Confidence } from '../clas
 import { UsageError } from '../errors.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
 import type { Finding, FindingParams, Remediation } from '../findings/finding.ts';
-import { finding } from '../findings/make-finding.ts';
+import { finding, renderRemediation } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
 import { matchesSelector, normalizeEvent, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
@@ -333,7 +333,8 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     });
     const image = containers[0]?.image || symptomC.params.image;
     const host = (image ? registryOf(image) : undefined) ?? symptomC.params.host;
-    const symptomParams: FindingParams = { ...symptomC.params, ...(symptomC.params.detail ? { detail: redactor.text(symptomC.params.detail).slice(0, 500) } : {}) };
+    // Redacted here (memoised per text), so each pod's remediation can be rendered without another pass.
+    const symptomParams: FindingParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
     paramsOf.set(
       diagnosed[diagnosed.length - 1]!,
       podFindingParams({ namespace: ns, pod: pod.metadata.name, ...(node ? { node } : {}), ...(image ? { image } : {}), ...(host ? { host } : {}) }, symptomParams, corr.rule ? corr.prior : undefined),
@@ -386,7 +387,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       },
     });
     findings.push(f);
-    for (const d of list) d.remediation = f.remediation;
+    // Each pod's steps name that pod (kubectl -n NS get pod POD), not the group's first one.
+    // Params are redacted already: the pull error's in analyse(), a prior finding's when it was built.
+    for (const d of list) d.remediation = d === first ? f.remediation : renderRemediation(d.cause, paramsOf.get(d) ?? {});
   }
 
   return {

@@ -14,6 +14,17 @@ export function renderSteps(steps: readonly string[], params: FindingParams): st
   return steps.map((s) => renderTemplate(s, params, 'step')).filter((s): s is string => s !== undefined);
 }
 
+/** The remediation of `cause` rendered with `params` (already redacted by the caller). */
+export function renderRemediation(cause: CauseId, params: FindingParams): Finding['remediation'] {
+  const r = CATALOG[cause].remediation;
+  return {
+    summary: render(r.summary, params),
+    steps: renderSteps(r.steps, params),
+    docs: r.docs,
+    ...(r.guideStep ? { guideStep: r.guideStep } : {}),
+  };
+}
+
 /**
  * Builds a finding from the catalog: checks name a cause and give params and evidence; all text
  * comes from the catalog entry. Params and evidence are redacted here, once, for every output.
@@ -26,7 +37,6 @@ export function finding(
   // Catalog params are names and facts. A pull secret's NAME is `secretName`: a key named
   // `secret` reads as a secret value to every redaction pass (reports redact whole documents).
   const params = redactor.value(init.params ?? {});
-  const r = entry.remediation;
   return {
     cause,
     severity: init.severity ?? CAUSES[cause].severity,
@@ -34,12 +44,7 @@ export function finding(
     title: render(entry.title, params),
     message: render(entry.message, params),
     explanation: render(entry.explanation, params),
-    remediation: {
-      summary: render(r.summary, params),
-      steps: renderSteps(r.steps, params),
-      docs: r.docs,
-      ...(r.guideStep ? { guideStep: r.guideStep } : {}),
-    },
+    remediation: renderRemediation(cause, params),
     params,
     evidence: redactor.value(init.evidence ?? {}),
   };
