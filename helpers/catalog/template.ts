@@ -15,7 +15,7 @@ import type { FindingParams } from '../findings/finding.ts';
  * - in a remediation STEP the step is dropped (a command is never printed with a made-up value);
  * - in prose (title, message, explanation, summary) only the params of {@link PROSE_NOUNS} may be
  *   bare; they read as a neutral noun ("the registry"). Every other param must sit in a segment or
- *   carry `|words` (catalog.test.ts enforces it), so no template ever renders filler such as
+ *   carry `|words` (render.test.ts enforces it), so no template ever renders filler such as
  *   "(no further detail)" or "the expected value".
  *
  * Some params are derived from others for commands ({@link DERIVED_PARAMS}) and are never stored.
