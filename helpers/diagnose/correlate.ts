@@ -162,7 +162,7 @@ export function correlate(symptom: CauseId, pod: PodScope, priors: readonly Prio
 }
 
 /** What identifies the pod a pod-level finding is about. */
-export interface PodIdentity {
+interface PodIdentity {
   namespace: string;
   pod: string;
   node?: string;

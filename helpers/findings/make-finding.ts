@@ -5,12 +5,12 @@ import { CAUSES, type CauseId, type Severity } from './cause-ids.ts';
 import type { Finding, FindingParams } from './finding.ts';
 
 /** Renders a prose template (title, message, explanation, summary); see catalog/template.ts. */
-export function render(template: string, params: FindingParams): string {
+function render(template: string, params: FindingParams): string {
   return renderTemplate(template, params, 'prose') ?? '';
 }
 
 /** Renders remediation steps, dropping each step that needs a param the finding lacks. */
-export function renderSteps(steps: readonly string[], params: FindingParams): string[] {
+function renderSteps(steps: readonly string[], params: FindingParams): string[] {
   return steps.map((s) => renderTemplate(s, params, 'step')).filter((s): s is string => s !== undefined);
 }
 
