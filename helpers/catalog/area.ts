@@ -14,7 +14,7 @@ export type AreaParams<A extends string> = { [K in Extract<CauseId, `${A}.${stri
 export const PARAM_NAMES = [
   'host', 'port', 'name', 'address', 'addresses', 'expected', 'resolver', 'notAfter', 'notBefore', 'daysLeft',
   'subjectCN', 'sans', 'issuer', 'image', 'repository', 'reference', 'platform', 'platforms', 'robot', 'project',
-  'node', 'namespace', 'pod', 'secret', 'path', 'detail', 'status', 'code', 'url', 'ratio', 'threshold', 'value',
+  'node', 'namespace', 'pod', 'secretName', 'path', 'detail', 'status', 'code', 'url', 'ratio', 'threshold', 'value',
   'family', 'seconds', 'version', 'field', 'expiresAt', 'component',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];

@@ -11,14 +11,14 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
   'cluster.coredns-one-side': ['node', 'detail'],
   'cluster.webhook-unreachable': ['name', 'url', 'detail'],
   'cluster.node-not-ready': ['node', 'status', 'detail'],
-  'cluster.api-unreachable': ['url', 'name', 'detail'],
+  'cluster.api-unreachable': ['url', 'name', 'status', 'detail'],
   'cluster.api-access-denied': ['url', 'name', 'status', 'detail'],
 };
 
 export const cluster: AreaCatalog<'cluster'> = {
   'cluster.coredns-one-side': {
     title: 'CoreDNS runs on one side only',
-    message: 'All CoreDNS replicas run on one side of the boundary ({detail}; e.g. on {node})',
+    message: 'All CoreDNS replicas run on one side of the boundary[[ ({detail})]][[, e.g. on {node}]]',
     explanation: 'If every CoreDNS pod is in the cloud (or on-prem), the other side\'s DNS depends on the VPN/Direct Connect link; a link outage then also breaks name resolution, and latency doubles for every lookup.',
     remediation: {
       summary: 'Spread CoreDNS replicas across hybrid and cloud nodes.',
@@ -29,7 +29,7 @@ export const cluster: AreaCatalog<'cluster'> = {
   },
   'cluster.webhook-unreachable': {
     title: 'Admission webhook unreachable from the control plane',
-    message: 'Webhook {name} at {url} cannot be reached by the control plane ({detail})',
+    message: '[[Webhook {name}||A webhook]][[ at {url}]] cannot be reached by the control plane[[ ({detail})]]',
     explanation: 'The EKS control plane calls webhooks over the pod network; webhook pods on hybrid nodes are reachable only when the on-prem pod CIDR is routable and declared in remotePodNetworks. Otherwise API requests hang until the webhook timeout or are rejected (failurePolicy Fail).',
     remediation: {
       summary: 'Run the webhook on cloud nodes, or make hybrid pod CIDRs routable and declared.',
@@ -39,29 +39,29 @@ export const cluster: AreaCatalog<'cluster'> = {
   },
   'cluster.node-not-ready': {
     title: 'Node NotReady',
-    message: 'Node {node} is NotReady ({status}; {detail})',
+    message: '[[Node {node}||A node]] is NotReady[[ ({status})]][[: {detail}]]',
     explanation: 'A NotReady node takes no new pods and its pods are evicted after the toleration period; for hybrid nodes the usual causes are a lost link to the control plane, kubelet credentials (SSM/IAM Roles Anywhere) expiring, CNI not running, or containerd down.',
     remediation: {
       summary: 'Read the node conditions and kubelet/containerd logs, then fix the failing component.',
-      steps: ['`kubectl describe node {node}` (Conditions, events).', 'On the node: `journalctl -u kubelet -u containerd --since "30 min ago"` and `sudo nodeadm debug -c file://nodeconfig.yaml`.'],
+      steps: ['`kubectl describe node {node|<node>}` (Conditions, events).', 'On the node: `journalctl -u kubelet -u containerd --since "30 min ago"` and `sudo nodeadm debug -c file://nodeconfig.yaml`.'],
       docs: [DOCS.k8sNodes, DOCS.eksHybridTroubleshooting],
       guideStep: GUIDE.troubleshooting,
     },
   },
   'cluster.api-unreachable': {
     title: 'Kubernetes API unreachable',
-    message: 'The Kubernetes API {url} (context {name}) does not answer ({detail})',
+    message: 'The Kubernetes API[[ {url}]][[ (context {name})]] does not answer[[ (HTTP {status})]][[: {detail}]]',
     explanation: 'Cluster-side checks read nodes, pods, events and secrets through the API server of the kubeconfig context in the target. When it cannot be reached, none of them can say anything about the cluster.',
     remediation: {
       summary: 'Point the target at a reachable API server (kubernetes.kubeconfig / kubernetes.context).',
-      steps: ['`kubectl --context {name} get --raw /readyz` from the same host.', 'Check the endpoint access mode (public/private) and that this host can route to {url}.'],
+      steps: ['`kubectl[[ --context {name}]] get --raw /readyz` from the same host.', 'Check the endpoint access mode (public/private) and that this host can route to [[{url}||the API server]].'],
       docs: [DOCS.k8sNodes],
       guideStep: GUIDE.troubleshooting,
     },
   },
   'cluster.api-access-denied': {
     title: 'Kubernetes API denies access',
-    message: 'The Kubernetes API {url} (context {name}) answered {status} ({detail})',
+    message: 'The Kubernetes API[[ {url}]][[ (context {name})]] refused access[[: HTTP {status}]][[ ({detail})]]',
     explanation: '401 means the kubeconfig credentials were rejected (expired token, wrong user); 403 means the identity is known but RBAC does not allow a read the checks need (get/list on nodes, pods, events, secrets, serviceaccounts, configmaps).',
     remediation: {
       summary: 'Refresh the kubeconfig credentials or grant read access to the identity hybrid-doctor uses.',

@@ -21,7 +21,7 @@ const describe = 'Show the configuration: `aws eks describe-cluster --name CLUST
 export const eks: AreaCatalog<'eks'> = {
   'eks.remote-node-network-mismatch': {
     title: 'Hybrid node outside remoteNodeNetworks',
-    message: 'Node {node} has InternalIP {address}, outside remoteNodeNetworks {addresses}',
+    message: '[[Node {node}||A hybrid node]] has an InternalIP[[ ({address})]] outside remoteNodeNetworks[[ {addresses}]]',
     explanation: 'The EKS control plane routes to hybrid nodes (kubelet port 10250 for logs/exec, webhooks) only inside remoteNodeNetworks; a node outside them registers but logs, exec and port-forward fail, and the cluster security group does not allow it.',
     remediation: {
       summary: 'Add the node CIDR to remoteNodeNetworks or fix the node IP the kubelet reports.',
@@ -31,7 +31,7 @@ export const eks: AreaCatalog<'eks'> = {
   },
   'eks.remote-pod-network-mismatch': {
     title: 'Hybrid pods outside remotePodNetworks',
-    message: 'Pod IP or CIDR {address} on node {node} is outside remotePodNetworks {addresses}',
+    message: '[[Pod IP or CIDR {address}||A pod IP or CIDR]][[ on node {node}]] is outside remotePodNetworks[[ {addresses}]]',
     explanation: 'Webhooks and services reached from the control plane or the VPC need the on-prem pod CIDR declared in remotePodNetworks and routed; otherwise admission webhooks on hybrid nodes time out and cross-boundary traffic fails.',
     remediation: {
       summary: 'Declare the CNI pod CIDR in remotePodNetworks and route it from the VPC.',
@@ -41,7 +41,7 @@ export const eks: AreaCatalog<'eks'> = {
   },
   'eks.remote-network-invalid': {
     title: 'Remote network CIDR invalid',
-    message: 'Remote network {value} is not acceptable: {detail}',
+    message: '[[Remote network {value}||A remote network]] is not acceptable[[: {detail}]]',
     explanation: 'Remote node/pod networks must be IPv4 RFC 1918 ranges between /8 and /32, must not overlap the VPC CIDRs or the service CIDR, and are limited in number; EKS rejects or misroutes invalid ones.',
     remediation: {
       summary: 'Use private, non-overlapping CIDRs for remote node and pod networks.',
@@ -51,7 +51,7 @@ export const eks: AreaCatalog<'eks'> = {
   },
   'eks.endpoint-public-and-private': {
     title: 'Cluster endpoint both public and private',
-    message: 'Cluster {name} has both public and private endpoint access enabled',
+    message: '[[Cluster {name}||The cluster]] has both public and private endpoint access enabled',
     explanation: 'With both enabled, the endpoint name resolves to public IPs outside the VPC; on-prem hybrid nodes then reach the API server over the internet instead of the VPN/Direct Connect unless they resolve through VPC DNS.',
     remediation: {
       summary: 'Use private-only endpoint access, or make on-prem DNS resolve the endpoint to its private IPs.',
@@ -61,7 +61,7 @@ export const eks: AreaCatalog<'eks'> = {
   },
   'eks.version-skew': {
     title: 'Kubelet / cluster version skew',
-    message: 'Node {node} runs {version}, outside the supported skew for cluster {expected}',
+    message: '[[Node {node}||A node]] runs a version[[ ({version})]] outside the supported skew[[ for cluster {expected}]]',
     explanation: 'The kubelet may be up to three minor versions older than the API server and never newer; nodeadm installs the kubelet for the version given to `nodeadm install`.',
     remediation: {
       summary: 'Upgrade (or reinstall) the node components to a version supported by the cluster.',

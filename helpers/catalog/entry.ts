@@ -1,9 +1,10 @@
 import type { CauseId } from '../findings/cause-ids.ts';
 
 /**
- * A catalog entry: everything a person reads about a cause. Templates use `{param}` placeholders
- * filled from the finding's params; a missing param renders as `?` (and a unit test checks
- * every template against the params its checks pass).
+ * A catalog entry: everything a person reads about a cause. Templates use `{param}` placeholders,
+ * `{param|words}` fallbacks and `[[optional segments]]` (see template.ts); a step that needs an
+ * absent param is dropped, and prose never shows filler. render.test.ts renders every entry with
+ * and without params; params-audit.test.ts checks templates against the params checks pass.
  */
 export interface CatalogEntry {
   title: string;

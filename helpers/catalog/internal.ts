@@ -12,7 +12,7 @@ export const INTERNAL_PARAMS: AreaParams<'internal'> = {
 export const internal: AreaCatalog<'internal'> = {
   'internal.check-error': {
     title: 'Check failed internally',
-    message: 'Check {name} could not run: {detail}',
+    message: '[[Check {name}||A check]] could not run[[: {detail}]]',
     explanation: 'This is not a finding about the target: the check itself threw (a hybrid-doctor bug or an environment it does not handle). Other checks are unaffected; the target may or may not have a problem in this area.',
     remediation: {
       summary: 'Re-run with the same target; if it repeats, report it with the redacted JSON report attached.',

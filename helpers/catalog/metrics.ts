@@ -21,7 +21,7 @@ export const METRICS_PARAMS: AreaParams<'metrics'> = {
 export const metrics: AreaCatalog<'metrics'> = {
   'metrics.unreachable': {
     title: 'Metrics endpoint unavailable',
-    message: '{url} does not serve Prometheus metrics (HTTP {status}; {detail})',
+    message: '[[{url}||The metrics endpoint]] does not serve Prometheus metrics[[ (HTTP {status})]][[: {detail}]]',
     explanation: 'Harbor exposes metrics only when `metric.enabled: true` in harbor.yml, on `metric.port` (default 9090) and `metric.path` (default /metrics). Without them the guide\'s monitoring and alerts see nothing.',
     remediation: {
       summary: 'Enable metrics in harbor.yml and open the metrics port to Prometheus.',
@@ -35,8 +35,8 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.families-missing': {
     title: 'Expected metric families absent',
-    message: '{url} lacks expected metric families: {family} ({detail})',
-    explanation: 'Dashboards and alerts from the guide rely on families such as harbor_project_total, harbor_core_http_request_total and registry_http_requests_total; if a component is not scraped (missing `comp` parameter) or disabled, those series are absent and alerts never fire.',
+    message: '[[{url}||The metrics endpoint]] lacks expected metric families[[: {family}]][[ ({detail})]]',
+    explanation: 'Dashboards and alerts from the guide rely on families such as harbor_project_total, harbor_core_http_request_total and registry_http_requests_total; if a Harbor component is not scraped (missing `comp` parameter) or disabled, those series are absent and alerts never fire.',
     remediation: {
       summary: 'Scrape each Harbor component (exporter, core, registry, jobservice) and confirm the families appear.',
       steps: [
@@ -49,7 +49,7 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.auth-failures-high': {
     title: 'Many 401 responses',
-    message: '{ratio} of registry requests in {family} answer 401 ({value} responses; threshold {threshold})',
+    message: '[[{ratio}||A high share]] of registry requests[[ in {family}]] answer 401[[ ({value} responses)]][[, above the threshold {threshold}]]',
     explanation: 'Some 401s are normal (the first request of each token flow), but a high share means clients keep presenting missing or wrong credentials: an expired robot, a rotated secret, or pods without pull secrets retrying in back-off.',
     remediation: {
       summary: 'Find the clients failing authentication and fix their credentials.',
@@ -64,7 +64,7 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.errors-high': {
     title: 'Many 5xx responses',
-    message: '{ratio} of registry requests in {family} answer 5xx ({value} responses; threshold {threshold})',
+    message: '[[{ratio}||A high share]] of registry requests[[ in {family}]] answer 5xx[[ ({value} responses)]][[, above the threshold {threshold}]]',
     explanation: 'Server errors mean a failing Harbor component or storage backend; pulls fail intermittently and retries add load.',
     remediation: {
       summary: 'Check Harbor component health and storage.',
@@ -75,7 +75,7 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.latency-high': {
     title: 'Registry latency high',
-    message: '{family} latency is {seconds} s for {value} (threshold {threshold} s)',
+    message: '[[{family}||Registry request]] latency is high[[: {seconds} s for {value}]][[, above the threshold {threshold} s]]',
     explanation: 'Slow manifest and blob requests stretch image pulls past kubelet deadlines and slow scale-out.',
     remediation: {
       summary: 'Find the slow component (core, registry, storage, database) and relieve it.',
@@ -86,10 +86,10 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.storage-near-quota': {
     title: 'Project storage near quota',
-    message: 'Project {project} uses {ratio} of its storage quota ({value} bytes; threshold {threshold})',
+    message: '[[Project {project}||A project]] uses[[ {ratio} of|| most of]] its storage quota[[ ({value} bytes)]][[, above the threshold {threshold}]]',
     explanation: 'When a project reaches its quota Harbor refuses pushes; CI stops publishing images and deployments pin old tags.',
     remediation: {
-      summary: 'Raise the quota of {project} or clean up old artifacts (retention rules, garbage collection).',
+      summary: 'Raise the quota of [[{project}||the project]] or clean up old artifacts (retention rules, garbage collection).',
       steps: ['`GET /api/v2.0/quotas?reference=project&reference_id=ID`.', 'Add tag retention rules and run garbage collection; or raise the quota in Administration > Project Quotas.', 'Watch usage: `curl -s {url} | grep harbor_project_quota`.'],
       docs: [DOCS.harborQuotas, DOCS.harborMetrics],
       guideStep: GUIDE.monitoring,
@@ -97,11 +97,11 @@ export const metrics: AreaCatalog<'metrics'> = {
   },
   'metrics.scrape-config-invalid': {
     title: 'Scrape config does not target Harbor metrics',
-    message: 'Prometheus scrape config {path} does not scrape Harbor metrics correctly ({detail})',
+    message: 'The Prometheus scrape config[[ {path}]] does not scrape Harbor metrics correctly[[ ({detail})]]',
     explanation: 'Wrong port (the Harbor web port instead of `metric.port`), wrong path, https vs http, or missing `comp` params leave Harbor unmonitored while Prometheus reports the target as up or silently drops it.',
     remediation: {
       summary: 'Point the scrape jobs at <harbor>:<metric.port><metric.path> with one job per component.',
-      steps: ['Check targets in Prometheus (Status > Targets) and `promtool check config {path}`.', 'Use `metrics_path: /metrics`, the metrics port, and `params: {comp: [core]}` per component job; the endpoint to scrape is {url}.'],
+      steps: ['Check targets in Prometheus (Status > Targets) and `promtool check config {path|prometheus.yml}`.', 'Use `metrics_path: /metrics`, the metrics port, and `params: {comp: [core]}` per component job[[; the endpoint to scrape is {url}]].'],
       docs: [DOCS.prometheusScrape, DOCS.harborMetrics],
       guideStep: GUIDE.monitoring,
     },

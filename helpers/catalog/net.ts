@@ -20,13 +20,13 @@ export const NET_PARAMS: AreaParams<'net'> = {
 export const net: AreaCatalog<'net'> = {
   'net.connection-refused': {
     title: 'Connection refused',
-    message: 'TCP connection to {host} was refused ({detail})',
+    message: 'TCP connection to {host} was refused[[ ({detail})]]',
     explanation:
       'Something answered at the address but nothing listens on the port: Harbor (nginx) down, a wrong port in the image reference or hosts.toml `server`, or the name resolving to the wrong machine. Refused means the path works, the service does not.',
     remediation: {
       summary: 'Make Harbor listen on the address and port the node uses, or fix the port/name used.',
       steps: [
-        'From the node: `nc -vz <harbor ip> 443` and `curl -v https://{host}/v2/` (expect 401 with a Www-Authenticate header).',
+        'From the node: `nc -vz <harbor ip> 443` and `curl -v https://{host|<registry>}/v2/` (expect 401 with a Www-Authenticate header).',
         'On the Harbor host: `docker compose ps` (nginx, core, registry healthy) and `ss -ltnp | grep 443`.',
         'Check that the port in the image reference, hosts.toml `server` and the pull secret server match Harbor\'s https port.',
       ],
@@ -36,7 +36,7 @@ export const net: AreaCatalog<'net'> = {
   },
   'net.connection-timeout': {
     title: 'Registry unreachable (timeout / no route)',
-    message: 'No TCP connection to {host}: timed out or no route ({detail})',
+    message: 'No TCP connection to {host}: timed out or no route[[ ({detail})]]',
     explanation:
       'Packets to the registry are dropped or not routed: a firewall or security group blocks 443, the node has no route to the registry network, or the address belongs to a network only reachable from the VPC. Each pull waits for the dial timeout before failing.',
     remediation: {
@@ -51,13 +51,13 @@ export const net: AreaCatalog<'net'> = {
   },
   'net.tls-handshake-failed': {
     title: 'TLS handshake failed',
-    message: 'The TLS handshake with {host} timed out, was reset or ended early ({detail})',
+    message: 'The TLS handshake with {host} timed out, was reset or ended early[[ ({detail})]]',
     explanation:
       'The TCP connection opens but TLS does not complete: a middlebox (firewall, IPS, proxy) resets or blackholes it, MTU problems drop the large certificate packets, the server has no certificate for the SNI name, or client and server share no protocol/cipher.',
     remediation: {
       summary: 'Find what breaks the handshake between the node and {host}: middlebox, MTU or server TLS config.',
       steps: [
-        'From the node: `openssl s_client -connect {host} -servername <registry name> -showcerts </dev/null` (add :443 if needed) and `curl -v https://{host}/v2/`.',
+        'From the node: `openssl s_client -connect {hostport|<registry>:443}[[ -servername {sni}]] -showcerts </dev/null` and `curl -v https://{host|<registry>}/v2/`.',
         'Test MTU: `ping -M do -s 1372 <harbor ip>` (lower until it passes) — VPN/Direct Connect paths often need a smaller MTU.',
         'Check nginx/ingress logs on the Harbor side for handshake errors and the TLS protocols/ciphers enabled.',
       ],
@@ -67,14 +67,14 @@ export const net: AreaCatalog<'net'> = {
   },
   'net.plain-http': {
     title: 'HTTP/HTTPS mismatch',
-    message: 'HTTPS client and plain-HTTP server (or the reverse) at {host} ({detail})',
+    message: 'HTTPS client and plain-HTTP server (or the reverse) at {host}[[ ({detail})]]',
     explanation:
       'containerd talks HTTPS by default; Harbor behind plain HTTP answers "server gave HTTP response to HTTPS client". The reverse (containerd speaking HTTP to the TLS port) yields "400 Bad Request: The plain HTTP request was sent to HTTPS port" — on containerd 1.6 this happens when a hosts.toml without a [host] table is ignored and loopback/IP hosts fall back to HTTP.',
     remediation: {
       summary: 'Serve Harbor over HTTPS and make containerd use https:// for it (hosts.toml `server` and `[host."https://..."]`).',
       steps: [
-        'Check what the endpoint speaks: `curl -v http://{host}/v2/` vs `curl -v https://{host}/v2/`.',
-        'Write /etc/containerd/certs.d/{host}/hosts.toml as: `server = "https://{host}"` and `[host."https://{host}"]` with `capabilities = ["pull", "resolve"]` and `ca = "/etc/containerd/certs.d/{host}/ca.crt"`.',
+        'Check what the endpoint speaks: `curl -v http://{host|<registry>}/v2/` vs `curl -v https://{host|<registry>}/v2/`.',
+        'Write /etc/containerd/certs.d/{host|<registry>}/hosts.toml as: `server = "https://{host|<registry>}"` and `[host."https://{host|<registry>}"]` with `capabilities = ["pull", "resolve"]` and `ca = "/etc/containerd/certs.d/{host|<registry>}/ca.crt"`.',
         'Do not switch to `http://` or `skip_verify = true` to make the error go away; enable HTTPS in harbor.yml instead.',
       ],
       docs: [DOCS.containerdHosts, DOCS.harborHttps],
@@ -83,7 +83,7 @@ export const net: AreaCatalog<'net'> = {
   },
   'net.proxy-error': {
     title: 'HTTP(S) proxy on the path failed',
-    message: 'The proxy {url} failed the request to {host} (status {status}; {detail})',
+    message: '[[The proxy {url}||A proxy]] failed the request to {host}[[ (HTTP {status})]][[: {detail}]]',
     explanation:
       'containerd honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY from its systemd environment. If the on-prem registry is not in NO_PROXY, pulls go to the proxy, which refuses, requires authentication (407) or cannot reach Harbor.',
     remediation: {
@@ -91,7 +91,7 @@ export const net: AreaCatalog<'net'> = {
       steps: [
         'Show containerd\'s environment: `systemctl show containerd --property=Environment` and `cat /etc/systemd/system/containerd.service.d/*.conf`.',
         'Add the registry name, its IP and the cluster/pod/service CIDRs to NO_PROXY, then `sudo systemctl daemon-reload && sudo systemctl restart containerd`.',
-        'If a proxy is required, set credentials/URL correctly and test with `curl -x $HTTPS_PROXY -v https://{host}/v2/`.',
+        'If a proxy is required, set credentials/URL correctly and test with `curl -x $HTTPS_PROXY -v https://{host|<registry>}/v2/`.',
       ],
       docs: [DOCS.eksHybridProxy, DOCS.containerdCriRegistry],
       guideStep: GUIDE.network,
@@ -99,7 +99,7 @@ export const net: AreaCatalog<'net'> = {
   },
   'net.cross-boundary-unreachable': {
     title: 'No connectivity across the on-prem / cloud boundary',
-    message: 'Pod {namespace}/{pod} on {node} cannot reach {address} on the other side ({detail})',
+    message: '[[Pod {namespace}/{pod}||A probe pod]][[ on {node}]] cannot reach[[ {address} on]] the other side of the boundary[[ ({detail})]]',
     explanation:
       'Hybrid clusters need routable pod networks in both directions: cloud nodes and the control plane must reach on-prem pod CIDRs (remotePodNetworks, BGP or static routes), and on-prem pods must reach VPC addresses. Without it, services spanning both sides, webhooks and CoreDNS on the other side fail.',
     remediation: {

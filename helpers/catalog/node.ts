@@ -25,12 +25,12 @@ export const NODE_PARAMS: AreaParams<'node'> = {
 };
 
 const hostsToml =
-  'Use this layout in /etc/containerd/certs.d/{host}/hosts.toml: `server = "https://{host}"`, then `[host."https://{host}"]` with `capabilities = ["pull", "resolve"]` and `ca = "/etc/containerd/certs.d/{host}/ca.crt"`.';
+  'Use this layout in /etc/containerd/certs.d/{host|<registry>}/hosts.toml: `server = "https://{host|<registry>}"`, then `[host."https://{host|<registry>}"]` with `capabilities = ["pull", "resolve"]` and `ca = "/etc/containerd/certs.d/{host|<registry>}/ca.crt"`.';
 
 export const node: AreaCatalog<'node'> = {
   'node.disk-full': {
     title: 'Node out of image disk space',
-    message: 'Node {node} has no space left for images under {path} ({detail})',
+    message: '[[Node {node}||A node]] has no space left for images[[ under {path}]][[ ({detail})]]',
     explanation:
       'Layers are unpacked under /var/lib/containerd; when the filesystem fills, pulls fail with "no space left on device" and image garbage collection cannot free enough (images in use are never removed). The kubelet sets DiskPressure and starts evicting pods.',
     remediation: {
@@ -44,16 +44,16 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.ca-not-installed': {
     title: 'Registry CA not installed for containerd',
-    message: 'Node {node} has no CA for {host} at {path}',
+    message: '[[Node {node}||A node]] has no CA for {host}[[ at {path}]]',
     explanation:
       'containerd (CRI) reads per-registry trust from the directory in `config_path` (default /etc/containerd/certs.d): `<host[:port]>/hosts.toml` with `ca = ...` or, without hosts.toml, `<host[:port]>/ca.crt`. The directory name must equal the registry part of the image reference, port included; the OS trust store alone is not used by older setups with a custom config.',
     remediation: {
-      summary: 'Copy the Harbor CA to /etc/containerd/certs.d/{host}/ca.crt (and reference it from hosts.toml).',
+      summary: 'Copy the Harbor CA to /etc/containerd/certs.d/{host|<host[:port]>}/ca.crt (and reference it from hosts.toml).',
       steps: [
-        '`sudo mkdir -p /etc/containerd/certs.d/{host} && sudo cp harbor-ca.crt /etc/containerd/certs.d/{host}/ca.crt`.',
+        '`sudo mkdir -p /etc/containerd/certs.d/{host|<registry>} && sudo cp harbor-ca.crt /etc/containerd/certs.d/{host|<registry>}/ca.crt`.',
         hostsToml,
         'Check containerd uses that directory: `sudo containerd config dump | grep -n config_path`.',
-        'Verify: `sudo crictl pull {host}/library/busybox:1.36`.',
+        'Verify: `sudo crictl pull {host|<registry>}/library/busybox:1.36`.',
       ],
       docs: [DOCS.containerdHosts, DOCS.containerdCriRegistry],
       guideStep: GUIDE.caOnNodes,
@@ -61,13 +61,13 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.ca-mismatch': {
     title: 'Node trusts a different CA than the registry uses',
-    message: 'Node {node} trusts {path} for {host}, which does not sign the chain issued by {issuer}',
+    message: '[[Node {node}||A node]] trusts [[{path}||a CA file]] for {host}, which does not sign the chain[[ issued by {issuer}]]',
     explanation:
       'After a CA rotation (or with a CA copied from another environment), the file in certs.d exists but does not verify the registry\'s current chain. Go may report "signed by unknown authority (possibly because of crypto/rsa: verification error while trying to verify candidate authority certificate ...)".',
     remediation: {
       summary: 'Replace the node CA file with the CA that issues the current Harbor chain (keep old and new during rotation).',
       steps: [
-        'Compare: `openssl x509 -noout -subject -fingerprint -sha256 -in {path}` vs the issuer from `openssl s_client -showcerts -connect {host} </dev/null` (add :443 if no port).',
+        'Compare: `openssl x509 -noout -subject -fingerprint -sha256 -in {path}` vs the issuer from `openssl s_client -showcerts -connect {hostport|<registry>:443}[[ -servername {sni}]] </dev/null`.',
         'Install the current CA (concatenate old+new in ca.crt during a rotation window) on every node.',
       ],
       docs: [DOCS.containerdHosts, DOCS.opensslVerify],
@@ -76,14 +76,14 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.containerd-config-conflict': {
     title: 'containerd config_path combined with legacy registry settings',
-    message: 'containerd config {path} ({field}) sets config_path together with registry.mirrors / registry.configs TLS ({detail})',
+    message: '[[containerd config {path}||The containerd config]][[ ({field})]] sets config_path together with registry.mirrors / registry.configs TLS[[ ({detail})]]',
     explanation:
       'containerd refuses to load the CRI plugin ("`mirrors` cannot be set when `config_path` is provided"), or ignores one of the two, when the deprecated `registry.mirrors` / `registry.configs.*.tls` are set alongside `config_path`. The guide\'s Step 7 NodeConfig has exactly this combination; without the CRI plugin the kubelet cannot run any pod.',
     remediation: {
       summary: 'Keep only `config_path` and move mirrors/TLS into hosts.toml files.',
       steps: [
         'Remove `registry.mirrors` and `registry.configs."<host>".tls` from NodeConfig `spec.containerd.config`; keep `config_path = "/etc/containerd/certs.d"`.',
-        hostsToml.replaceAll('{host}', 'HOST'),
+        hostsToml.replaceAll('{host|<registry>}', '<registry>'),
         'Re-run `sudo nodeadm init --config-source file://nodeconfig.yaml` and check `journalctl -u containerd | grep -i "failed to load plugin"`.',
       ],
       docs: [DOCS.containerdHosts, DOCS.containerdCriRegistry, DOCS.containerdMirrorsIssue, DOCS.eksHybridNodeadm],
@@ -92,7 +92,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.containerd-dropin-replaces-cri': {
     title: 'containerd drop-in replaces the CRI plugin section',
-    message: 'On containerd 1.x, the drop-in {path} ({field}) replaces the whole CRI plugin section of the base config ({detail})',
+    message: 'On containerd 1.x, [[the drop-in {path}||a drop-in]][[ ({field})]] replaces the whole CRI plugin section of the base config[[ ({detail})]]',
     explanation:
       'containerd 1.x merges `imports` per plugin section, not per key: a drop-in that defines `[plugins."io.containerd.grpc.v1.cri"...]` replaces the base CRI config, silently dropping `config_path`, `SystemdCgroup` and `sandbox_image` set by nodeadm. containerd 2.0 merges sections key by key.',
     remediation: {
@@ -107,7 +107,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.hosts-toml-invalid': {
     title: 'hosts.toml invalid',
-    message: 'hosts.toml {path} is invalid ({detail})',
+    message: '[[hosts.toml {path}||A hosts.toml]] is invalid[[ ({detail})]]',
     explanation:
       'containerd skips a hosts.toml it cannot decode ("invalid host tree", TOML errors) or that points at a missing CA file, and falls back to defaults: HTTPS without the CA, or plain HTTP for loopback/IP hosts (seen as "400 Bad Request").',
     remediation: {
@@ -123,13 +123,13 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.insecure-skip-verify': {
     title: 'TLS verification disabled for the registry',
-    message: '{path} disables TLS verification for {host} ({field})',
+    message: '[[{path}||The containerd config]] disables TLS verification for {host}[[ ({field})]]',
     explanation: '`skip_verify = true` (hosts.toml) or `insecure_skip_verify = true` (CRI config) accepts any certificate, so anyone on the path can serve images to the node. It also hides CA problems that come back when the setting is removed.',
     remediation: {
       summary: 'Install the registry CA and remove skip_verify / insecure_skip_verify.',
       steps: [
-        'Install the CA (`/etc/containerd/certs.d/{host}/ca.crt`) and reference it with `ca = ...` in hosts.toml.',
-        'Remove `skip_verify`/`insecure_skip_verify` and verify with `sudo crictl pull {host}/library/busybox:1.36`.',
+        'Install the CA (`/etc/containerd/certs.d/{host|<registry>}/ca.crt`) and reference it with `ca = ...` in hosts.toml.',
+        'Remove `skip_verify`/`insecure_skip_verify` and verify with `sudo crictl pull {host|<registry>}/library/busybox:1.36`.',
       ],
       docs: [DOCS.containerdHosts, DOCS.harborHttps],
       guideStep: GUIDE.caOnNodes,
@@ -137,12 +137,12 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.plaintext-registry-credentials': {
     title: 'Registry credentials in containerd config',
-    message: '{path} stores credentials for {host} ({field}: {detail})',
+    message: '[[{path}||The containerd config]] stores credentials for {host}[[ ({field})]][[: {detail}]]',
     explanation: 'Credentials in `registry.configs.<host>.auth` (as in the guide\'s NodeConfig) are readable in the TOML on every node and in NodeConfig/user data, are deprecated in containerd, and grant pull to every pod on the node regardless of namespace.',
     remediation: {
       summary: 'Remove the auth block and use Kubernetes pull secrets per namespace.',
       steps: [
-        'Delete `[plugins."io.containerd.grpc.v1.cri".registry.configs."{host}".auth]` from the NodeConfig and re-run `nodeadm init`.',
+        'Delete `[plugins."io.containerd.grpc.v1.cri".registry.configs."{host|<registry>}".auth]` from the NodeConfig and re-run `nodeadm init`.',
         'Create pull secrets (`kubectl create secret docker-registry ...`) and rotate the exposed robot secret in Harbor.',
       ],
       docs: [DOCS.containerdCriRegistry, DOCS.k8sPrivateRegistry],
@@ -151,7 +151,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.clock-skew': {
     title: 'Node clock skewed',
-    message: 'The clock of node {node} is off by {seconds} s',
+    message: 'The clock of [[node {node}||a node]] is off[[ by {seconds} s]]',
     explanation: 'A skewed clock breaks certificate validity checks ("not yet valid"/"expired"), Bearer token validity, and node registration with the EKS control plane (SSM / IAM Roles Anywhere credentials are time-bound).',
     remediation: {
       summary: 'Enable NTP on the node and correct the time.',
@@ -164,10 +164,10 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.nodeconfig-invalid': {
     title: 'NodeConfig invalid',
-    message: 'NodeConfig {path} is invalid at {field}: {detail}',
+    message: '[[NodeConfig {path}||The NodeConfig]] is invalid[[ at {field}]][[: {detail}]]',
     explanation: 'nodeadm validates the NodeConfig (node.eks.aws/v1alpha1): it needs `spec.cluster.name` and `region`, exactly one of `spec.hybrid.ssm` or `spec.hybrid.iamRolesAnywhere`, and rejects unknown fields. An invalid file stops `nodeadm init` before containerd and kubelet are configured.',
     remediation: {
-      summary: 'Fix {field} in the NodeConfig and re-run nodeadm init.',
+      summary: 'Fix [[{field}||the reported field]] in the NodeConfig and re-run nodeadm init.',
       steps: [
         'Compare with the reference fields in the nodeadm docs (cluster name/region, hybrid ssm or iamRolesAnywhere, containerd.config, kubelet.config/flags).',
         'Re-run: `sudo nodeadm init --config-source file://{path}` and read its error output.',
@@ -178,7 +178,7 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.sandbox-image-unpullable': {
     title: 'Pause (sandbox) image cannot be pulled',
-    message: 'Node {node} cannot pull the sandbox image {image}, so no pod can start ({detail})',
+    message: '[[Node {node}||A node]] cannot pull the sandbox image[[ {image}]], so no pod can start[[ ({detail})]]',
     explanation:
       'Every pod starts with the pause container from the CRI `sandbox_image` (containerd 1.x) / `sandbox` (2.x) setting. If that image is in a registry the node cannot reach or authenticate to (e.g. an ECR pause image from an on-prem node, or a private registry without node-level credentials), all pods fail with FailedCreatePodSandBox. Pull secrets of the pod are not used for it.',
     remediation: {
@@ -194,12 +194,12 @@ export const node: AreaCatalog<'node'> = {
   },
   'node.hybrid-label-missing': {
     title: 'Hybrid node label missing',
-    message: 'Node {node} lacks the label eks.amazonaws.com/compute-type=hybrid',
+    message: '[[Node {node}||A node]] lacks the label eks.amazonaws.com/compute-type=hybrid',
     explanation: 'EKS labels hybrid nodes with `eks.amazonaws.com/compute-type=hybrid`; add-ons, CNI DaemonSets and workload placement rely on it. A node meant to be hybrid without it was probably joined another way or had its labels overwritten.',
     remediation: {
       summary: 'Join the node with nodeadm (which registers it as hybrid) or restore the label.',
       steps: [
-        '`kubectl get node {node} --show-labels`.',
+        '`kubectl get node {node|<node>} --show-labels`.',
         'Re-join with `nodeadm init`; avoid overriding `--node-labels` in NodeConfig kubelet flags without keeping the hybrid label.',
       ],
       docs: [DOCS.eksHybridJoin, DOCS.eksHybridConceptsK8s],

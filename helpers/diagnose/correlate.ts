@@ -1,6 +1,6 @@
 import type { CauseId } from '../findings/cause-ids.ts';
 import { REDACTED } from '../redact.ts';
-import type { Finding } from '../findings/finding.ts';
+import type { Finding, FindingParams } from '../findings/finding.ts';
 
 /**
  * Root-cause correlation: a pod's pull error names a SYMPTOM (what the kubelet saw: "401",
@@ -80,6 +80,11 @@ export interface PriorFacts {
   secret?: string;
   subject: string;
   check?: string;
+  /**
+   * The finding's own params (secret name, expected host, robot, CA file, issuer, ...): a pod
+   * whose root cause this finding is gets them too (see {@link podFindingParams}).
+   */
+  params?: FindingParams;
 }
 
 /** What the correlation needs to know about one pod. */
@@ -105,18 +110,18 @@ export function normalizeHost(h: string): string {
 /** Extracts the scope of a finding: params.node/host/namespace/secret, else `node/NAME`, `ns/name` subjects. */
 export function priorFacts(f: Finding): PriorFacts {
   const p = f.params;
-  const out: PriorFacts = { cause: f.cause, subject: f.subject, ...(f.check ? { check: f.check } : {}) };
+  const out: PriorFacts = { cause: f.cause, subject: f.subject, ...(f.check ? { check: f.check } : {}), params: f.params };
   const node = str(p.node) ?? /^node\/([^\s/]+)/.exec(f.subject)?.[1];
   if (node) out.node = node;
   const host = str(p.host) ?? str(p.registry);
   if (host) out.host = normalizeHost(host);
   const ns = str(p.namespace);
   if (ns) out.namespace = ns;
-  // A `secret` param is blanked by the redactor (its key names a secret), so producers also put
-  // the secret NAME in the subject `<namespace>/secret/<name>` or in evidence.secretName.
+  // The pull secret's NAME is `params.secretName` (a key named `secret` would be blanked by the
+  // redactor); older producers put it in evidence.secretName or the subject `<ns>/secret/<name>`.
   const subj = /^([a-z0-9.-]+)\/secret\/([a-z0-9.-]+)/.exec(f.subject);
-  const fromParam = str(p.secret);
-  const secret = str(f.evidence.secretName) ?? subj?.[2] ?? (fromParam !== REDACTED ? fromParam : undefined);
+  const legacy = str(p.secret);
+  const secret = str(p.secretName) ?? str(f.evidence.secretName) ?? subj?.[2] ?? (legacy !== REDACTED ? legacy : undefined);
   if (secret) out.secret = secret;
   if (!out.namespace && subj?.[1]) out.namespace = subj[1];
   const evNs = str(f.evidence.namespace);
@@ -154,4 +159,38 @@ export function correlate(symptom: CauseId, pod: PodScope, priors: readonly Prio
     if (prior) return { root: rule.root, rule, prior };
   }
   return { root: symptom };
+}
+
+/** What identifies the pod a pod-level finding is about. */
+interface PodIdentity {
+  namespace: string;
+  pod: string;
+  node?: string;
+  image?: string;
+  host?: string;
+}
+
+const defined = (p: FindingParams): FindingParams => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== ''));
+
+/**
+ * Params of a pod-level finding (diagnose, the imagepullbackoff suite).
+ *
+ * Without correlation the pod's cause is its pull error's symptom: the classifier's params
+ * (image, host, status, detail) fill the template. With correlation the cause is the prior
+ * finding's, so its template needs that finding's params — secret name, expected auths host,
+ * robot name, CA file, issuer, node — or the pod's text would read "(has: ...)" with nothing and
+ * print commands without values, while the owning suite's finding in the same run has them. The
+ * pull error's `status`/`detail` describe the symptom, not the root cause, so they are not mixed
+ * in (the symptom stays in the finding's evidence). The pod's identity (namespace, pod, node,
+ * image, host) comes last: it is what this finding is about.
+ */
+export function podFindingParams(pod: PodIdentity, symptom: FindingParams, prior?: PriorFacts): FindingParams {
+  const identity = defined({ namespace: pod.namespace, pod: pod.pod, node: pod.node, image: pod.image ?? symptom.image, host: pod.host ?? symptom.host, reference: symptom.reference });
+  if (!prior) return { ...defined(symptom), ...identity };
+  const { secret: _legacy, ...own } = prior.params ?? {};
+  return {
+    ...defined(own),
+    ...(prior.secret && !str(own.secretName) ? { secretName: prior.secret } : {}),
+    ...identity,
+  };
 }

@@ -109,6 +109,12 @@ const scenarios: Scenario[] = [
     expect: 'image.unknown',
   },
   {
+    name: 'backoff-without-events-2',
+    node: 'cloud-1',
+    containers: [{ name: 'app', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }],
+    expect: 'image.unknown',
+  },
+  {
     name: 'leaky-message',
     node: 'cloud-1',
     containers: [{ name: 'app', image: IMG, waiting: { reason: 'ErrImagePull', message: `${harbor401} (request had Authorization: Basic ${Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64')})` } }],
@@ -200,6 +206,33 @@ describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () 
     const all = JSON.stringify(r);
     expect(all).not.toContain(Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64'));
     expect(r.pods.find((p) => p.pod === 'leaky-message')!.evidence.message).toContain('«redacted»');
+  });
+
+  it('a correlated pod finding renders with the real values of the finding it points to, no filler', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    const ca = r.findings.find((f) => f.cause === 'node.ca-not-installed')!;
+    expect(ca.message).toBe(`Node hybrid-1 has no CA for ${H} at /etc/containerd/certs.d/${H}/ca.crt`);
+    expect(ca.params).toMatchObject({ namespace: NS, pod: 'x509-hybrid-ca-missing', node: 'hybrid-1', image: IMG, path: `/etc/containerd/certs.d/${H}/ca.crt` });
+    const missing = r.findings.find((f) => f.cause === 'auth.pull-secret-missing')!;
+    expect(missing.message).toContain(`Pod ${NS}/secret-missing-401 references pull secret harbor-registry, which does not exist in namespace ${NS}`);
+    expect(missing.remediation.steps.join('\n')).toContain(`kubectl -n ${NS} get secret harbor-registry`);
+    const mangled = r.findings.find((f) => f.cause === 'auth.robot-name-mangled')!;
+    expect(mangled.message).toContain('robot username robot is mangled; the robot is named robot$k8s-robot');
+    expect(mangled.remediation.steps.join('\n')).toContain("--docker-username='robot$k8s-robot'");
+    for (const f of r.findings) {
+      for (const t of [f.title, f.message, f.remediation.summary, ...f.remediation.steps]) {
+        expect(t).not.toMatch(/the expected value|no further detail|\ba component\b|\bundefined\b|\{\w+[|}]|\[\[|HOSTNAME|\(\s*\)/);
+      }
+    }
+  });
+
+  it('each pod of a group gets steps naming that pod', async () => {
+    const r = await diagnose({ kube, namespace: NS, priorFindings });
+    for (const name of ['backoff-without-events', 'backoff-without-events-2']) {
+      const d = r.pods.find((p) => p.pod === name)!;
+      expect(d.cause).toBe('image.unknown');
+      expect(d.remediation.steps.join('\n')).toContain(`kubectl -n ${NS} describe pod ${name}\``);
+    }
   });
 
   it('diagnoses one pod', async () => {

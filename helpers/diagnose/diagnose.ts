@@ -1,14 +1,14 @@
 import { classifyPullError, type Classification, type Confidence } from '../classifier/pull-error-classifier.ts';
 import { UsageError } from '../errors.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
-import type { Finding, Remediation } from '../findings/finding.ts';
-import { finding } from '../findings/make-finding.ts';
+import type { Finding, FindingParams, Remediation } from '../findings/finding.ts';
+import { finding, renderRemediation } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
 import { matchesSelector, normalizeEvent, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
-import { correlate, normalizeHost, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
+import { correlate, normalizeHost, podFindingParams, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
 
 /**
  * The `hybrid-doctor diagnose` engine: every pod with a container waiting on an image pull
@@ -117,6 +117,12 @@ function podSecrets(pod: Pod): string[] {
 function hostOf(image: string): string | undefined {
   const r = parseReference(image);
   return r.ok ? normalizeHost(r.ref.domain) : undefined;
+}
+
+/** The registry part of an image reference exactly as written (what a pull secret's auths key must equal). */
+function registryOf(image: string): string | undefined {
+  const r = parseReference(image);
+  return r.ok ? r.ref.domain : undefined;
 }
 
 function failingContainers(pod: Pod): DiagnosedContainer[] {
@@ -270,8 +276,8 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   };
 
   const diagnosed: DiagnosedPod[] = [];
-  /** Classifier params of each pod's symptom (for its group finding's catalog template). */
-  const paramsOf = new Map<DiagnosedPod, Record<string, string | undefined>>();
+  /** Params of each pod's finding: its pull error's, or those of the finding it was correlated with. */
+  const paramsOf = new Map<DiagnosedPod, FindingParams>();
   const analyse = (pod: Pod, containers: DiagnosedContainer[], sandboxOnly: boolean) => {
     const ns = pod.metadata.namespace ?? namespace ?? 'default';
     const events = (pod.metadata.uid ? wanted.get(pod.metadata.uid) : undefined) ?? [];
@@ -281,7 +287,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const cands: Candidate[] = [];
     for (const e of events) {
       if (e.reason === 'FailedToRetrieveImagePullSecret') {
-        for (const s of missingSecretsFrom(e.message)) podPriors.push({ cause: 'auth.pull-secret-missing', namespace: ns, secret: s, subject: `${ns}/secret/${s}`, check: 'event/FailedToRetrieveImagePullSecret' });
+        for (const s of missingSecretsFrom(e.message)) {
+          podPriors.push({ cause: 'auth.pull-secret-missing', namespace: ns, secret: s, subject: `${ns}/secret/${s}`, check: 'event/FailedToRetrieveImagePullSecret', params: { namespace: ns, secretName: s, detail: 'the kubelet could not retrieve it (event FailedToRetrieveImagePullSecret)' } });
+        }
         continue;
       }
       if (!e.message || BACKOFF_ONLY.test(e.message) || ERROR_ONLY.test(e.message)) continue;
@@ -323,7 +331,14 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence },
       remediation: { summary: '', steps: [], docs: [] },
     });
-    paramsOf.set(diagnosed[diagnosed.length - 1]!, { ...symptomC.params, ...(corr.prior?.secret ? { secret: corr.prior.secret } : {}) });
+    const image = containers[0]?.image || symptomC.params.image;
+    const host = (image ? registryOf(image) : undefined) ?? symptomC.params.host;
+    // Redacted here (memoised per text), so each pod's remediation can be rendered without another pass.
+    const symptomParams: FindingParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
+    paramsOf.set(
+      diagnosed[diagnosed.length - 1]!,
+      podFindingParams({ namespace: ns, pod: pod.metadata.name, ...(node ? { node } : {}), ...(image ? { image } : {}), ...(host ? { host } : {}) }, symptomParams, corr.rule ? corr.prior : undefined),
+    );
   };
   for (const f of failing) analyse(f.pod, f.containers, false);
   for (const p of pending) analyse(p, [], true);
@@ -358,22 +373,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const findings: Finding[] = [];
   for (const list of perNs.values()) {
     const first = list[0]!;
-    const p = paramsOf.get(first) ?? {};
-    const image = first.containers[0]?.image ?? p.image;
     const f = finding(first.cause, {
       subject: list.length === 1 ? `${first.namespace}/${first.pod}` : `${first.namespace}/${first.pod} (+${list.length - 1} more)`,
-      params: {
-        namespace: first.namespace,
-        pod: first.pod,
-        count: list.length,
-        ...(first.node ? { node: first.node } : {}),
-        ...(image ? { image } : {}),
-        ...(p.host ? { host: p.host } : image && hostOf(image) ? { host: hostOf(image) } : {}),
-        ...(p.reference ? { reference: p.reference } : {}),
-        ...(p.status ? { status: p.status } : {}),
-        ...(p.secret ? { secret: p.secret } : {}),
-        ...(p.detail ? { detail: redactor.text(p.detail).slice(0, 500) } : {}),
-      },
+      params: { ...paramsOf.get(first), count: list.length },
       evidence: {
         pods: list.slice(0, 50).map((d) => `${d.namespace}/${d.pod}`),
         nodes: [...new Set(list.map((d) => d.node).filter(Boolean))].slice(0, 50),
@@ -385,7 +387,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       },
     });
     findings.push(f);
-    for (const d of list) d.remediation = f.remediation;
+    // Each pod's steps name that pod (kubectl -n NS get pod POD), not the group's first one.
+    // Params are redacted already: the pull error's in analyse(), a prior finding's when it was built.
+    for (const d of list) d.remediation = d === first ? f.remediation : renderRemediation(d.cause, paramsOf.get(d) ?? {});
   }
 
   return {

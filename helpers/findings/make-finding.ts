@@ -1,25 +1,28 @@
 import { CATALOG } from '../catalog/catalog.ts';
+import { renderTemplate } from '../catalog/template.ts';
 import { redactor } from '../redact.ts';
 import { CAUSES, type CauseId, type Severity } from './cause-ids.ts';
 import type { Finding, FindingParams } from './finding.ts';
 
-/**
- * What a template says where the producer had no value for a param (a pasted message without an
- * image name, say): a neutral phrase rather than a bare placeholder.
- */
-const MISSING: Record<string, string> = {
-  image: 'the image', host: 'the registry', port: 'its port', name: 'the name', address: 'the address', addresses: 'no address',
-  expected: 'the expected value', resolver: 'the resolver', repository: 'the repository', reference: 'the reference',
-  platform: 'the node platform', platforms: 'the listed platforms', robot: 'the robot account', project: 'the project',
-  node: 'the node', namespace: 'the namespace', pod: 'the pod', secret: 'the pull secret', path: 'the file', url: 'the URL',
-  status: 'an error status', detail: 'no further detail', component: 'a component', expiresAt: 'its expiry date', version: 'an unknown version', field: 'a field',
-};
+/** Renders a prose template (title, message, explanation, summary); see catalog/template.ts. */
+function render(template: string, params: FindingParams): string {
+  return renderTemplate(template, params, 'prose') ?? '';
+}
 
-export function render(template: string, params: FindingParams): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
-    const v = params[k];
-    return v === undefined || v === '' ? (MISSING[k] ?? 'unknown') : String(v);
-  });
+/** Renders remediation steps, dropping each step that needs a param the finding lacks. */
+function renderSteps(steps: readonly string[], params: FindingParams): string[] {
+  return steps.map((s) => renderTemplate(s, params, 'step')).filter((s): s is string => s !== undefined);
+}
+
+/** The remediation of `cause` rendered with `params` (already redacted by the caller). */
+export function renderRemediation(cause: CauseId, params: FindingParams): Finding['remediation'] {
+  const r = CATALOG[cause].remediation;
+  return {
+    summary: render(r.summary, params),
+    steps: renderSteps(r.steps, params),
+    docs: r.docs,
+    ...(r.guideStep ? { guideStep: r.guideStep } : {}),
+  };
 }
 
 /**
@@ -31,9 +34,9 @@ export function finding(
   init: { subject: string; params?: FindingParams; evidence?: Record<string, unknown>; severity?: Severity },
 ): Finding {
   const entry = CATALOG[cause];
-  // Catalog params are names and facts; `secret` is the pull secret's name (see catalog/area.ts).
-  const params = redactor.value(init.params ?? {}, { nameKeys: ['secret'] });
-  const r = entry.remediation;
+  // Catalog params are names and facts. A pull secret's NAME is `secretName`: a key named
+  // `secret` reads as a secret value to every redaction pass (reports redact whole documents).
+  const params = redactor.value(init.params ?? {});
   return {
     cause,
     severity: init.severity ?? CAUSES[cause].severity,
@@ -41,12 +44,7 @@ export function finding(
     title: render(entry.title, params),
     message: render(entry.message, params),
     explanation: render(entry.explanation, params),
-    remediation: {
-      summary: render(r.summary, params),
-      steps: r.steps.map((s) => render(s, params)),
-      docs: r.docs,
-      ...(r.guideStep ? { guideStep: r.guideStep } : {}),
-    },
+    remediation: renderRemediation(cause, params),
     params,
     evidence: redactor.value(init.evidence ?? {}),
   };

@@ -6,8 +6,9 @@ import { zoneContains, type Corefile, type CorefileDirective, type CorefileServe
  * - `dns.coredns-hosts-missing`: the server block CoreDNS picks for the name (longest matching
  *   zone) neither lists the name in a hosts block nor serves the name's zone by itself (a
  *   zone-specific block with hosts/file/auto/template/forward/... counts as served).
- * - `dns.coredns-hosts-no-fallthrough`: a hosts block without `fallthrough` answers NXDOMAIN for
- *   every other name in its zones.
+ * - `dns.coredns-hosts-no-fallthrough`: a hosts block without `fallthrough` answers SERVFAIL (not
+ *   NXDOMAIN: the hosts plugin has no SOA) for every name of its zones it does not list, so they
+ *   never reach `forward` (coredns plugin/hosts ServeDNS, 1.12).
  * `import` of a snippet defined in the same Corefile is expanded; imports of files are not read
  * (noted in `unresolvedImports`).
  */

@@ -26,7 +26,7 @@ async function apiFailure(ctx: CheckContext, path: string, o: Extract<ApiOutcome
   const ev = { status: o.status, headers: o.headers, body: o.bodySnippet };
   if (o.status === 401 || o.status === 403) return { findings: [], evidence: { ...ev, note: 'admin credentials refused or missing' } };
   if (!(await reportOnce(ctx, 'harbor.unreachable'))) return { findings: [], evidence: { ...ev, blockedBy: 'harbor.unreachable' } };
-  return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, detail: `HTTP ${o.status}: ${o.bodySnippet.slice(0, 200)}` }, evidence: ev })], evidence: ev };
+  return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, status: o.status, ...(o.bodySnippet.trim() ? { detail: o.bodySnippet.slice(0, 200) } : {}) }, evidence: ev })], evidence: ev };
 }
 
 const pingCheck: Check = {
@@ -52,9 +52,9 @@ const healthCheck: Check = {
     const host = harborUrl(ctx.target).host;
     const findings: Finding[] = comps
       .filter((c) => c.status !== 'healthy')
-      .map((c) => finding('harbor.unhealthy', { subject: `${host}/${c.name ?? '?'}`, params: { host, component: c.name ?? '?', status: c.status ?? 'unhealthy', detail: c.error ?? '' }, evidence: { component: c } }));
+      .map((c) => finding('harbor.unhealthy', { subject: `${host}/${c.name ?? '?'}`, params: { host, ...(c.name ? { component: c.name } : {}), ...(c.error ? { detail: c.error } : {}) }, evidence: { component: c } }));
     if (findings.length === 0 && r.json.status && r.json.status !== 'healthy') {
-      findings.push(finding('harbor.unhealthy', { subject: host, params: { host, component: 'overall', status: r.json.status, detail: '' }, evidence: { health: r.json } }));
+      findings.push(finding('harbor.unhealthy', { subject: host, params: { host }, evidence: { health: r.json } }));
     }
     return { findings, evidence: { health: r.json } };
   },

@@ -124,7 +124,7 @@ const manifestCheck: Check = {
         }
         const code = m.errors[0]?.code;
         return {
-          findings: [finding(m.cause, { subject: img.ref, params: { image: img.ref, repository: s.ref!.repository, reference: s.ref!.reference, status: m.status, ...(code ? { code } : {}), detail: m.errors[0]?.message ?? m.bodySnippet.slice(0, 200) }, evidence: ev })],
+          findings: [finding(m.cause, { subject: img.ref, params: { image: img.ref, ...(img.parsed.ok ? { host: img.parsed.ref.domain } : {}), repository: s.ref!.repository, reference: s.ref!.reference, status: m.status, ...(code ? { code } : {}), detail: m.errors[0]?.message ?? m.bodySnippet.slice(0, 200) }, evidence: ev })],
           evidence: ev,
         };
       }
@@ -170,7 +170,7 @@ const platformsCheck: Check = {
       const evidence = { wanted: img.platforms, available: p.platforms };
       const findings = img.platforms
         .filter((want) => !p.platforms.some((have) => platformMatches(want, have)))
-        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, platforms: p.platforms.join(', ') || 'none', detail: `wanted ${img.platforms.join(', ')}` }, evidence }));
+        .map((platform) => finding('image.platform-missing', { subject: img.ref, params: { image: img.ref, platform, ...(p.platforms.length ? { platforms: p.platforms.join(', ') } : {}), detail: `wanted ${img.platforms.join(', ')}` }, evidence }));
       return { findings, evidence };
     }),
 };
@@ -219,7 +219,7 @@ const blobsCheck: Check = {
         }
         const cause = r.cause;
         const detail = r.kind === 'http' ? `${r.status} ${r.errors[0]?.code ?? ''} ${r.errors[0]?.message ?? ''}`.trim() : r.detail;
-        findings.push(finding(cause, { subject: img.ref, params: { image: img.ref, reference: t.desc.digest, detail, ...(r.kind === 'http' ? { status: r.status } : {}) }, evidence: { blob: t.role, digest: t.desc.digest, size: t.desc.size, result: r } }));
+        findings.push(finding(cause, { subject: img.ref, params: { image: img.ref, ...(img.parsed.ok ? { host: img.parsed.ref.domain } : {}), reference: t.desc.digest, detail, ...(r.kind === 'http' ? { status: r.status } : {}) }, evidence: { blob: t.role, digest: t.desc.digest, size: t.desc.size, result: r } }));
         break;
       }
       return { findings, evidence: { platform, blobs: results } };

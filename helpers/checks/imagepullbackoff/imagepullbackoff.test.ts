@@ -33,6 +33,10 @@ describe.skipIf('missing' in bins)('imagepullbackoff suite check', () => {
     const out = await imagepullbackoffChecks[0]!.run(ctx);
     expect(out.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual(['node.ca-not-installed apps/web']);
     expect(out.evidence?.pods).toEqual([expect.objectContaining({ pod: 'apps/web', nodeType: 'hybrid', cause: 'node.ca-not-installed', symptom: 'tls.untrusted-ca' })]);
+    // The pod's finding reads like the node check's: its CA path, not a filler.
+    const f = out.findings[0]!;
+    expect(f.message).toBe(`Node hybrid-1 has no CA for ${H} at /etc/containerd/certs.d/${H}/ca.crt`);
+    expect(f.remediation.steps.join('\n')).toContain(`sudo mkdir -p /etc/containerd/certs.d/${H} `);
   });
 
   it('an RBAC-less identity is one cluster.api-access-denied finding, not a crash', async () => {

@@ -259,7 +259,7 @@ export const harborUpCheck: Check = {
     return {
       findings: down.map((c) => finding('harbor.unhealthy', {
         subject: `${ctx.target.harbor.url} component ${c.component}`,
-        params: { host: harborUrl(ctx.target).host, component: c.component, status: 'down', detail: `${ctx.target.metrics!.url}: harbor_up{component="${c.component}"} is 0` },
+        params: { host: harborUrl(ctx.target).host, component: c.component, detail: `${ctx.target.metrics!.url}: harbor_up{component="${c.component}"} is 0` },
         evidence: { source: 'harbor_up (exporter view of /api/v2.0/health)', metricsUrl: ctx.target.metrics!.url, components },
       })),
       evidence: { components },

@@ -115,13 +115,13 @@ export const pullSecretReferencesCheck: Check = {
         const by = [u.pods.length ? `${u.pods.length} pod(s)` : '', u.serviceAccounts.length ? `service account(s) ${u.serviceAccounts.join(', ')}` : ''].filter(Boolean).join(' and ');
         const ev = { secretName: name, namespace: ns, pods: u.pods.slice(0, 50), serviceAccounts: u.serviceAccounts };
         if (inv.referenced.get(k) === null) {
-          findings.push(finding('auth.pull-secret-missing', { subject: subjectOf(ns, name), params: { namespace: ns, pod: u.pods[0] ?? `(service account ${u.serviceAccounts[0]})`, secret: name, detail: `referenced by ${by}` }, evidence: ev }));
+          findings.push(finding('auth.pull-secret-missing', { subject: subjectOf(ns, name), params: { namespace: ns, ...(u.pods[0] ? { pod: u.pods[0] } : {}), secretName: name, detail: `referenced by ${by}` }, evidence: ev }));
           continue;
         }
         const parsed = inv.parsed.get(k);
         const problem = parsed?.problems[0];
         if (problem && (parsed.entries.length === 0 || problem.field.startsWith('auths['))) {
-          findings.push(finding('auth.pull-secret-malformed', { subject: subjectOf(ns, name), params: { namespace: ns, secret: name, field: problem.field, detail: problem.detail }, evidence: { ...ev, problems: parsed.problems } }));
+          findings.push(finding('auth.pull-secret-malformed', { subject: subjectOf(ns, name), params: { namespace: ns, secretName: name, field: problem.field, detail: problem.detail }, evidence: { ...ev, problems: parsed.problems } }));
         }
       }
       return { findings, evidence: { pods: inv.pods.length, serviceAccounts: inv.serviceAccounts.length, pullSecrets: inv.pullSecrets.size, referenced: users.size } };
@@ -153,7 +153,7 @@ export const pullSecretRegistryCheck: Check = {
             const entry = matchingEntry(inv.parsed.get(key(ns, match))!.entries, img.host, img.repository)!;
             const expected = mangledRobot(entry.username ?? '', ctx.target.robot?.name);
             if (expected && once(`mangled:${ns}/${match}`)) {
-              findings.push(finding('auth.robot-name-mangled', { subject: subjectOf(ns, match), params: { robot: entry.username ?? '', expected, secret: match, namespace: ns, host: img.host }, evidence: { secretName: match, namespace: ns, key: entry.key } }));
+              findings.push(finding('auth.robot-name-mangled', { subject: subjectOf(ns, match), params: { robot: entry.username ?? '', ...(ctx.target.robot?.name ? { expected } : {}), secretName: match, namespace: ns, host: img.host }, evidence: { secretName: match, namespace: ns, key: entry.key } }));
             }
             continue;
           }
@@ -161,7 +161,7 @@ export const pullSecretRegistryCheck: Check = {
             const first = usable[0]!;
             if (once(`mismatch:${ns}/${usable.join(',')}:${img.host}`)) {
               const keys = usable.flatMap((n) => inv.parsed.get(key(ns, n))!.entries.map((e) => e.key));
-              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, secret: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
+              findings.push(finding('auth.pull-secret-registry-mismatch', { subject: subjectOf(ns, first), params: { namespace: ns, pod: p.metadata.name, secretName: first, host: img.host, expected: keys.join(', ') }, evidence: { secretName: first, namespace: ns, pod: p.metadata.name, image: img.image, auths: keys } }));
             }
             continue;
           }
@@ -171,9 +171,9 @@ export const pullSecretRegistryCheck: Check = {
           if (privacy === 'public') continue;
           const candidate = [...inv.pullSecrets.keys()].filter((k) => k.startsWith(`${ns}/`)).map((k) => k.slice(ns.length + 1)).find((n) => inv.parsed.get(key(ns, n))!.entries.some((e) => authKeyMatches(e.key, img.host, img.repository)));
           if (candidate) {
-            if (once(`not-attached:${ns}/${candidate}`)) findings.push(finding('auth.pull-secret-not-attached', { subject: subjectOf(ns, candidate), params: { namespace: ns, pod: p.metadata.name, secret: candidate, host: img.host }, evidence: { secretName: candidate, namespace: ns, serviceAccount: p.spec?.serviceAccountName ?? 'default', repositoryPrivacy: privacy } }));
+            if (once(`not-attached:${ns}/${candidate}`)) findings.push(finding('auth.pull-secret-not-attached', { subject: subjectOf(ns, candidate), params: { namespace: ns, pod: p.metadata.name, secretName: candidate, host: img.host }, evidence: { secretName: candidate, namespace: ns, serviceAccount: p.spec?.serviceAccountName ?? 'default', repositoryPrivacy: privacy } }));
           } else if (once(`no-creds:${ns}:${img.repository}`)) {
-            findings.push(finding('auth.credentials-missing', { subject: `${ns}/${p.metadata.name}`, params: { host: img.host, image: img.image, namespace: ns, detail: `no imagePullSecrets on pod ${ns}/${p.metadata.name} and no pull secret for ${img.host} in the namespace` }, evidence: { namespace: ns, pod: p.metadata.name, repositoryPrivacy: privacy } }));
+            findings.push(finding('auth.credentials-missing', { subject: `${ns}/${p.metadata.name}`, params: { host: img.host, image: img.image, namespace: ns, pod: p.metadata.name, detail: `no imagePullSecrets on pod ${ns}/${p.metadata.name} and no pull secret for ${img.host} in the namespace` }, evidence: { namespace: ns, pod: p.metadata.name, repositoryPrivacy: privacy } }));
           }
         }
       }
@@ -246,7 +246,7 @@ export const pullSecretCredentialsCheck: Check = {
         if (!actions.includes('pull') && (await wrongRobotSecret(ctx, bearer, c))) {
           // Harbor answers a wrong secret with 200 and an empty grant (not 401); the target's own
           // robot secret obtains pull on the same repository, so this secret's password is wrong.
-          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, status: '200 with an empty grant', detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
+          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
         } else if (!actions.includes('pull')) {
           findings.push(finding('auth.insufficient-scope', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `token for ${c.username} grants [${actions.join(', ')}] on ${c.image.repository}` }, evidence: { ...ev, granted: actions } }));
         }
@@ -298,9 +298,9 @@ export const pullSecretCopiesCheck: Check = {
         }
         const ev = { secretName: name, namespace: ns, usedHere: used.has(k) };
         if ((SYSTEM_NAMESPACES.has(ns) || ns === probeNs) && !used.has(k)) {
-          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), params: { namespace: ns, secret: name, detail: `a copy in system namespace ${ns}, referenced by no pod or service account` }, evidence: ev }));
+          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), params: { namespace: ns, secretName: name, detail: `a copy in system namespace ${ns}, referenced by no pod or service account` }, evidence: ev }));
         } else if (appliedNs && appliedNs !== ns) {
-          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), severity: used.has(k) ? 'info' : 'warning', params: { namespace: ns, secret: name, detail: `its last-applied-configuration says namespace ${appliedNs}: copied with the guide's sed loop${used.has(k) ? '' : ', and unused here'}` }, evidence: { ...ev, lastAppliedNamespace: appliedNs } }));
+          findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), severity: used.has(k) ? 'info' : 'warning', params: { namespace: ns, secretName: name, detail: `its last-applied-configuration says namespace ${appliedNs}: copied with the guide's sed loop${used.has(k) ? '' : ', and unused here'}` }, evidence: { ...ev, lastAppliedNamespace: appliedNs } }));
         }
       }
       return { findings };

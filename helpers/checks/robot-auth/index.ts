@@ -126,7 +126,7 @@ const challengeCheck: Check = {
       // A registry behind Harbor always answers 401 + Bearer; anything else is not Harbor's /v2/.
       if (p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'))) return { findings: [], evidence: { ...evidence, note: 'not token auth' } };
       return {
-        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, detail: `HTTP ${p.status}: ${p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})`}` }, evidence })],
+        findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, status: p.status, detail: p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})` }, evidence })],
         evidence,
       };
     }
@@ -154,7 +154,7 @@ const nameFormCheck: Check = {
     const problem = robotNameProblem(name);
     const level = name.includes('+') ? 'project' : 'system';
     if (!problem) return { findings: [], evidence: { robot: name, level } };
-    return { findings: [finding('auth.robot-name-mangled', { subject: name, params: { robot: name, detail: problem.detail, expected: 'robot$<name> or robot$<project>+<name>' }, evidence: { reason: problem.reason } })], evidence: { reason: problem.reason } };
+    return { findings: [finding('auth.robot-name-mangled', { subject: name, params: { robot: name, detail: problem.detail }, evidence: { reason: problem.reason } })], evidence: { reason: problem.reason } };
   },
 };
 
@@ -192,6 +192,7 @@ const tokenCheck: Check = {
             status: status === 200 ? '200 with an empty grant' : status,
             detail: typeof v.evidence.reason === 'string' ? v.evidence.reason : v.evidence.ambiguous ? 'the token grants no pull; without harbor.admin a wrong secret, a disabled or expired robot and a missing permission look alike' : undefined,
             ...(daysLeft !== undefined ? { daysLeft } : {}),
+            ...(v.robot?.expires_at && v.robot.expires_at > 0 ? { expiresAt: new Date(v.robot.expires_at * 1000).toISOString() } : {}),
           },
           evidence: v.evidence,
         }),

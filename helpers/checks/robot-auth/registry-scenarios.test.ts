@@ -140,8 +140,26 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
   });
 
   it('health with an unhealthy component', async () => {
-    const { map } = await causes(ctxFor({ url: unhealthy.url, images: [] }), harborChecks);
+    const { map, results } = await causes(ctxFor({ url: unhealthy.url, images: [] }), harborChecks);
     expect(map).toEqual({ 'harbor/health': ['harbor.unhealthy'] });
+    const f = results.flatMap((r) => r.findings).find((x) => x.cause === 'harbor.unhealthy')!;
+    expect(f.message).toBe(`Harbor on ${new URL(unhealthy.url).host} is unhealthy: its redis component reports unhealthy (redis is unhealthy (emulated by healthOverrides))`);
+  });
+
+  // nginx in front of Harbor answers 502 with an empty body when the service behind it is down.
+  it('a Harbor answering 502 with an empty body: the status is said, nothing is made up', async () => {
+    const server = http.createServer((_req, res) => res.writeHead(502, { 'content-length': '0' }).end());
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const { results } = await causes(ctxFor({ url, robot: 'robot$k8s-robot', images: [{ ref: `${new URL(url).host}/library/busybox:1.36` }] }));
+    const found = results.flatMap((r) => r.findings);
+    const api = found.find((x) => x.cause === 'harbor.unreachable')!;
+    // The first check to meet it reports it (robot-auth's /v2/ challenge when a robot is configured).
+    expect(api.message).toMatch(new RegExp(`^The Harbor API at ${url}/\\S* does not answer as expected \\(HTTP 502\\)`));
+    for (const x of found) {
+      for (const t of [x.title, x.message, x.remediation.summary, ...x.remediation.steps]) expect(t).not.toMatch(/a component|no further detail|the expected value|\bundefined\b|\(\s*\)|\{\w+[|}]/);
+    }
   });
 
   it('realm on an unreachable loopback port → auth.token-realm-unreachable once', async () => {

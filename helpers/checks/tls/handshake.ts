@@ -51,7 +51,7 @@ export const tlsHandshake: Check = {
     };
     if (p.outcome === 'name-not-resolved') {
       const cause: CauseId = p.errorCode === 'ENOTFOUND' ? 'dns.nxdomain' : 'dns.servfail';
-      return { findings: [finding(cause, { subject: s.host, params: { ...params, host: s.host, name: s.host, resolver: 'system resolver' }, evidence })], evidence };
+      return { findings: [finding(cause, { subject: s.host, params: { host: s.host, resolver: 'the system resolver', code: params.code, detail: params.detail }, evidence })], evidence };
     }
     return { findings: [finding(OUTCOME_CAUSE[p.outcome], { subject: s.endpoint, params, evidence })], evidence };
   },
