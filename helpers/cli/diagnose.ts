@@ -3,7 +3,8 @@ import type { SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
 import type { Finding } from '../findings/finding.ts';
 import { redactor } from '../redact.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 
 /** Suites whose findings the diagnosis correlates with (cheap, read-only). */
 const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'cluster-dns', 'nodes'];
@@ -16,16 +17,7 @@ const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets
 export async function diagnoseCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      json: { type: 'boolean' },
-      target: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      namespace: { type: 'string', short: 'n' },
-      'all-namespaces': { type: 'boolean', short: 'A' },
-      'no-correlate': { type: 'boolean' },
-      'read-only': { type: 'boolean' },
-    },
+    options: COMMANDS.diagnose.options,
     allowPositionals: true,
   });
   if (positionals.length > 1) throw new UsageError('diagnose takes at most one POD');

@@ -12,7 +12,8 @@ import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 export function parseSuites(value: string | undefined): SuiteId[] {
@@ -36,18 +37,7 @@ export function parseFailOn(value: string | undefined): Severity {
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      target: { type: 'string' },
-      suites: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      'allure-dir': { type: 'string' },
-      html: { type: 'string' },
-      out: { type: 'string' },
-      'fail-on': { type: 'string' },
-      'no-html': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
+    options: COMMANDS.run.options,
     allowPositionals: false,
   });
   const suites = parseSuites(values.suites);
