@@ -13,21 +13,24 @@ export const OUTPUT_MARKER = '.hybrid-doctor-output';
 const MARKER_TEXT = 'This folder was created by hybrid-doctor, which may empty it on its next run. Delete this file to keep hybrid-doctor out.\n';
 
 /**
- * Makes `dir` ours: creates it (with parents) when missing, marks it when empty, accepts it
- * when already marked. `flag` names the option the folder came from, for the error message.
+ * Throws a UsageError unless hybrid-doctor may use `dir`: missing, empty, or carrying the marker.
+ * `label` names where the folder came from (`--allure-dir`), for the message.
  */
-export function claimOutputDir(dir: string, flag: string): void {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} is a file, not a folder`);
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
-      throw new UsageError(`${flag} ${dir} is not empty and was not created by hybrid-doctor (no ${OUTPUT_MARKER} in it); refusing to write there`, {
-        hint: `give a new or empty folder with ${flag}, or empty this one yourself`,
-      });
-    }
-  } else {
-    mkdirSync(dir, { recursive: true });
+export function checkOutputDir(dir: string, label: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${label} ${dir} is a file, not a folder`);
+  const entries = readdirSync(dir);
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+    throw new UsageError(`${label} ${dir} is not empty and was not created by hybrid-doctor (no ${OUTPUT_MARKER} in it); refusing to write there`, {
+      hint: 'give a new or empty folder (--out, --allure-dir, --html), or empty this one yourself',
+    });
   }
+}
+
+/** Makes `dir` ours: checks it (checkOutputDir), creates it with its parents if missing, marks it. */
+export function claimOutputDir(dir: string, label: string): void {
+  checkOutputDir(dir, label);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, OUTPUT_MARKER), MARKER_TEXT);
 }
 

@@ -15,7 +15,7 @@ import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
 import { EXIT } from './exit-codes.ts';
 import { COMMANDS } from './options.ts';
-import { claimOutputDir, resetOutputDir } from './output-dirs.ts';
+import { checkOutputDir, claimOutputDir, resetOutputDir } from './output-dirs.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 export function parseSuites(value: string | undefined): SuiteId[] {
@@ -63,11 +63,11 @@ export function planOutputs(values: { out?: string; json?: string; junit?: strin
   if (htmlDir && (inside(htmlDir, allureDir) || inside(allureDir, htmlDir))) {
     throw new UsageError(`the Allure results (${allureDir}) and the HTML report (${htmlDir}) need separate folders, neither inside the other`);
   }
-  if (usesOut) claimOutputDir(out, outLabel);
   const allureLabel = values['allure-dir'] ? '--allure-dir' : 'the Allure results folder';
-  claimOutputDir(allureDir, allureLabel);
   const htmlLabel = values.html ? '--html' : 'the HTML report folder';
-  if (htmlDir) claimOutputDir(htmlDir, htmlLabel);
+  const dirs: [string, string][] = [...(usesOut ? [[out, outLabel] as [string, string]] : []), [allureDir, allureLabel], ...(htmlDir ? [[htmlDir, htmlLabel] as [string, string]] : [])];
+  for (const [dir, label] of dirs) checkOutputDir(dir, label); // all refusals before anything is created
+  for (const [dir, label] of dirs) claimOutputDir(dir, label);
   return {
     jsonPath: resolve(values.json ?? join(out, 'report.json')),
     junitPath: resolve(values.junit ?? join(out, 'junit.xml')),
