@@ -59,6 +59,9 @@ describe('run writes only into its output folders, relative to the cwd', () => {
     const first = await run(cwd);
     expect(first.stderr).not.toMatch(/could not|refus|internal error/);
     expect(first.exitCode).toBe(1); // the guide's NodeConfig has error findings
+    // Progress (stderr, not a terminal): one line per suite; none of the test runner's output.
+    expect(first.stderr).toMatch(/^nodeconfig +1 check: 0 passed, 1 failed \(\d+\.\d s\)$/m);
+    expect(first.stderr + first.stdout).not.toMatch(/\bRUN\b +v\d|\bFAIL\b|AssertionError|Test Files|^\s+at |❯/m);
     const out = join(cwd, 'out');
     for (const f of ['report.json', 'junit.xml', 'allure-report/index.html', OUTPUT_MARKER, `allure-results/${OUTPUT_MARKER}`, `allure-report/${OUTPUT_MARKER}`]) {
       expect(existsSync(join(out, f)), f).toBe(true);
@@ -68,9 +71,10 @@ describe('run writes only into its output folders, relative to the cwd', () => {
     expect(readdirSync(cwd).sort()).toEqual(['nodeconfig.yaml', 'out', 'target.yaml']);
     expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'allure-report', 'allure-results', 'junit.xml', 'report.json'].sort());
 
-    const second = await run(cwd, ['--no-html']);
+    const second = await run(cwd, ['--no-html', '--quiet']);
     expect(second.exitCode).toBe(1);
-    expect(second.stderr).not.toMatch(/refus/);
+    expect(second.stderr).toBe(''); // --quiet: the summary (stdout) only
+    expect(second.stdout).toContain('findings:');
     // The marked Allure results folder was emptied, not appended to: one check → one result file.
     expect(readdirSync(join(out, 'allure-results')).filter((f) => f.endsWith('-result.json'))).toHaveLength(1);
 

@@ -156,7 +156,7 @@ export class ProgressReporter implements Reporter {
     const secs = Math.floor((Date.now() - s.started) / 1000);
     const bad = s.counts.failed + s.counts.errored;
     let line = `${s.name} ${done}/${s.total || '?'}${bad ? ` (${bad} failed)` : ''}${s.running.length ? ` · ${s.running.join(', ')}` : ''} · ${secs} s`;
-    const cols = (this.#out.columns ?? 80) - 1;
+    const cols = (this.#out.columns || 80) - 1;
     if (line.length > cols) line = `${line.slice(0, cols - 1)}…`;
     this.#out.write(`\r\x1b[2K${line}`);
     this.#liveShown = true;

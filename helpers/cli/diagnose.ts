@@ -91,7 +91,7 @@ export function diagnoseProgress(out: Out, opts: { live?: boolean; now?: () => n
   let shown = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   const draw = () => {
-    const cols = (out.columns ?? 80) - 1;
+    const cols = (out.columns || 80) - 1;
     let line = `${text} · ${Math.floor((now() - since) / 1000)} s`;
     if (line.length > cols) line = `${line.slice(0, cols - 1)}…`;
     out.write(`\r\x1b[2K${line}`);
