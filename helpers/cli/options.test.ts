@@ -40,6 +40,14 @@ describe('help is generated from the option tables', () => {
     }
   });
 
+  it('no subcommand imports main.ts (exit codes live in exit-codes.ts: no cli ↔ main cycle)', () => {
+    const dir = new URL('.', import.meta.url).pathname;
+    const importers = readdirSync(dir)
+      .filter((n) => n.endsWith('.ts') && n !== 'main.ts')
+      .filter((f) => /from '\.\/main\.ts'|import\('\.\/main\.ts'\)/.test(readFileSync(join(dir, f), 'utf8')));
+    expect(importers).toEqual([]);
+  });
+
   it.each([
     [['--help'], true],
     [['-h', 'x'], true],
