@@ -100,71 +100,78 @@ export async function runCommand(argv: string[]): Promise<number> {
   preflight(target);
 
   // Every path is relative to the user's cwd; nothing is written into the package folder, so
-  // `run` works from a global or read-only install (bin/run-output.test.ts proves it).
+  // `run` works from a global or read-only install (bin/run-output.test.ts proves it). Results
+  // on their way to the reports, Allure's config and vite's cache live in a temp folder.
   const tmp = mkdtempSync(join(tmpdir(), 'hybrid-doctor-run-'));
   try {
-    const outputs = planOutputs(values, tmp); // refuses foreign folders before any check runs
-    const resultsDir = join(tmp, 'results');
-    mkdirSync(resultsDir);
-    resetOutputDir(outputs.allureDir, outputs.allureLabel);
-    Object.assign(process.env, {
-      HYBRID_DOCTOR_TARGET: targetFile,
-      HYBRID_DOCTOR_RESULTS_DIR: resultsDir,
-      HYBRID_DOCTOR_ALLURE_DIR: outputs.allureDir,
-      HYBRID_DOCTOR_FAIL_ON: failOn,
-      TESTCONTAINERS_RYUK_DISABLED: 'true',
-    });
-
-    const started = Date.now();
-    const { startVitest } = await import('vitest/node');
-    const { ProgressReporter } = await import('../../reports/progress-reporter.ts');
-    const vitest = await startVitest(
-      'test',
-      suites.map((s) => `suites/${s}.suite.ts`),
-      {
-        run: true,
-        watch: false,
-        project: ['suites'],
-        root: PROJECT_ROOT,
-        // Vite bundles a .ts config into node_modules/.vite-temp by default; Node 24 loads it as is.
-        configLoader: 'native',
-        // No run-order cache (node_modules/.vite/vitest) and no transform cache (node_modules/.vitest-cache).
-        cache: false,
-        fsModuleCache: false,
-        // Overrides the config's reporters, so the Allure reporter is named here too. The project's own
-        // reporter prints progress on stderr: no runner banner, no stack traces, no source excerpts.
-        reporters: [new ProgressReporter({ stream: process.stderr, quiet: Boolean(values.quiet) }), ['allure-vitest/reporter', { resultsDir: outputs.allureDir }]],
-        passWithNoTests: true,
-      },
-      { cacheDir: join(tmp, 'vite-cache'), logLevel: 'error' },
-    );
-    await vitest.close();
-    const checks = readResults(resultsDir);
-    const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-    const report = buildJsonReport({ target: target.name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, version });
-    for (const p of [outputs.jsonPath, outputs.junitPath]) mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(outputs.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(outputs.junitPath, buildJunitReport({ target: target.name, checks }));
-    process.stdout.write(`${consoleSummary(report, { color: process.stdout.isTTY })}\n`);
-    process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n`);
-    if (outputs.htmlDir) {
-      try {
-        // Generated in the temp folder, then moved in: a failed generation leaves the last report.
-        const built = join(tmp, 'allure-report');
-        await generateAllureHtml(outputs.allureDir, built, `hybrid-doctor · ${target.name}`, tmp);
-        resetOutputDir(outputs.htmlDir, outputs.htmlLabel);
-        cpSync(built, outputs.htmlDir, { recursive: true });
-        process.stdout.write(`         ${join(outputs.htmlDir, 'index.html')}\n`);
-      } catch (err) {
-        process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${outputs.allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
-      }
-    }
-    if (checks.length === 0) {
-      process.stderr.write('hybrid-doctor: no check ran (see the errors above)\n');
-      return EXIT.usage;
-    }
-    return atOrAbove(report.findings, failOn).length > 0 ? EXIT.findings : EXIT.ok;
+    return await runInto(tmp, { values, suites, failOn, target, targetFile });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+type RunInput = { values: Parameters<typeof planOutputs>[0] & { quiet?: boolean }; suites: SuiteId[]; failOn: Severity; target: ReturnType<typeof loadTarget>; targetFile: string };
+
+async function runInto(tmp: string, { values, suites, failOn, target, targetFile }: RunInput): Promise<number> {
+  const outputs = planOutputs(values, tmp); // refuses foreign folders before any check runs
+  const resultsDir = join(tmp, 'results');
+  mkdirSync(resultsDir);
+  resetOutputDir(outputs.allureDir, outputs.allureLabel);
+  Object.assign(process.env, {
+    HYBRID_DOCTOR_TARGET: targetFile,
+    HYBRID_DOCTOR_RESULTS_DIR: resultsDir,
+    HYBRID_DOCTOR_ALLURE_DIR: outputs.allureDir,
+    HYBRID_DOCTOR_FAIL_ON: failOn,
+    TESTCONTAINERS_RYUK_DISABLED: 'true',
+  });
+
+  const started = Date.now();
+  const { startVitest } = await import('vitest/node');
+  const { ProgressReporter } = await import('../../reports/progress-reporter.ts');
+  const vitest = await startVitest(
+    'test',
+    suites.map((s) => `suites/${s}.suite.ts`),
+    {
+      run: true,
+      watch: false,
+      project: ['suites'],
+      root: PROJECT_ROOT,
+      // Vite bundles a .ts config into node_modules/.vite-temp by default; Node 24 loads it as is.
+      configLoader: 'native',
+      // No run-order cache (node_modules/.vite/vitest) and no transform cache (node_modules/.vitest-cache).
+      cache: false,
+      fsModuleCache: false,
+      // Overrides the config's reporters, so the Allure reporter is named here too. The project's own
+      // reporter prints progress on stderr: no runner banner, no stack traces, no source excerpts.
+      reporters: [new ProgressReporter({ stream: process.stderr, quiet: Boolean(values.quiet) }), ['allure-vitest/reporter', { resultsDir: outputs.allureDir }]],
+      passWithNoTests: true,
+    },
+    { cacheDir: join(tmp, 'vite-cache'), logLevel: 'error' },
+  );
+  await vitest.close();
+  const checks = readResults(resultsDir);
+  const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const report = buildJsonReport({ target: target.name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, version });
+  for (const p of [outputs.jsonPath, outputs.junitPath]) mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(outputs.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(outputs.junitPath, buildJunitReport({ target: target.name, checks }));
+  process.stdout.write(`${consoleSummary(report, { color: process.stdout.isTTY })}\n`);
+  process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n`);
+  if (outputs.htmlDir) {
+    try {
+      // Generated in the temp folder, then moved in: a failed generation leaves the last report.
+      const built = join(tmp, 'allure-report');
+      await generateAllureHtml(outputs.allureDir, built, `hybrid-doctor · ${target.name}`, tmp);
+      resetOutputDir(outputs.htmlDir, outputs.htmlLabel);
+      cpSync(built, outputs.htmlDir, { recursive: true });
+      process.stdout.write(`         ${join(outputs.htmlDir, 'index.html')}\n`);
+    } catch (err) {
+      process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${outputs.allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
+    }
+  }
+  if (checks.length === 0) {
+    process.stderr.write('hybrid-doctor: no check ran (see the vitest output above)\n');
+    return EXIT.usage;
+  }
+  return atOrAbove(report.findings, failOn).length > 0 ? EXIT.findings : EXIT.ok;
 }
