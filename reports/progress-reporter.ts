@@ -1,4 +1,5 @@
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
+import { redactor } from '../helpers/redact.ts';
 
 /**
  * `run`'s console while the suites run (the final summary is console-summary.ts). A vitest
@@ -55,7 +56,7 @@ export function countsText(total: number, counts: Record<ProgressStatus, number>
 
 function firstLine(e: { message?: string; name?: string } | undefined): string {
   const m = (e?.message ?? String(e ?? 'unknown error')).split('\n')[0]!.trim();
-  return e?.name && e.name !== 'Error' && !m.startsWith(e.name) ? `${e.name}: ${m}` : m;
+  return redactor.text(e?.name && e.name !== 'Error' && !m.startsWith(e.name) ? `${e.name}: ${m}` : m);
 }
 
 export class ProgressReporter implements Reporter {
