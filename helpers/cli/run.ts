@@ -100,7 +100,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   preflight(target);
 
   // Every path is relative to the user's cwd; nothing is written into the package folder, so
-  // `run` works from a global or read-only install (bin/run-output.test.ts proves it). Results
+  // `run` works from a read-only checkout (bin/run-output.test.ts proves it). Results
   // on their way to the reports, Allure's config and vite's cache live in a temp folder.
   const tmp = mkdtempSync(join(tmpdir(), 'hybrid-doctor-run-'));
   try {
