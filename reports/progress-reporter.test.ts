@@ -20,7 +20,7 @@ describe('progress reporter (a real vitest run of fixture suites)', () => {
     const lines = r.stdout.split('\n').filter(Boolean);
     expect(lines).toHaveLength(3);
     expect(r.stdout).toMatch(/^alpha  4 checks: 1 passed, 1 failed, 1 not checked, 1 errored \(\d+\.\d s\)$/m);
-    expect(r.stdout).toMatch(/^beta   2 checks: 1 passed, 1 not checked \(\d+\.\d s\)$/m);
+    expect(r.stdout).toMatch(/^beta   3 checks: 1 passed, 1 not checked, 1 errored \(\d+\.\d s\)$/m);
     expect(r.stdout).toMatch(/^gamma  could not run: gamma cannot load its checks$/m);
     expect(r.stdout).not.toContain('\r');
     for (const re of NOISE) expect(r.all).not.toMatch(re);
@@ -34,7 +34,7 @@ describe('progress reporter (a real vitest run of fixture suites)', () => {
     expect(final).toHaveLength(3); // file order is vitest's
     expect(final).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^beta   2 checks: 1 passed, 1 not checked \(/),
+        expect.stringMatching(/^beta   3 checks: 1 passed, 1 not checked, 1 errored \(/),
         expect.stringMatching(/^alpha  4 checks: 1 passed, 1 failed, 1 not checked, 1 errored \(/),
         'gamma  could not run: gamma cannot load its checks',
       ]),
