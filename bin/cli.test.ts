@@ -42,6 +42,22 @@ describe('command line contract', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it.each(['run', 'explain', 'lint', 'diagnose', 'sandbox'])('help %s prints the same generated help as the command with --help, exit 0', async (cmd) => {
+    const a = await cli(['help', cmd]);
+    const b = await cli([cmd, '--help']);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toMatch(new RegExp(`^Usage:\\n  hybrid-doctor ${cmd}`));
+    expect(a.stdout).toContain('-h, --help');
+  });
+
+  it('help of an unknown command is a usage error', async () => {
+    const r = await cli(['help', 'frobnicate']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'hd-cli-'));
   writeFileSync(join(dir, 'bad.yaml'), 'harbor:\n  url: [oops\n');
   writeFileSync(join(dir, 'garbage.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all!!\n-----END CERTIFICATE-----\n');

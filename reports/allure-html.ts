@@ -1,22 +1,29 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 /**
  * Generates the Allure HTML report locally with Allure 3 (no Java, no network) as one
  * self-contained page, then removes the Google Tag Manager snippet the report plugin hard-codes
  * (environment.md: the page would call out to Google; air-gapped and regulated users can't have
- * that). Returns the path of index.html.
+ * that). Allure's config file goes to `configDir` (the run's temp folder), never next to
+ * `outDir`: the user's folders get only what they asked for. Returns the path of index.html.
  */
-export async function generateAllureHtml(resultsDir: string, outDir: string, reportName: string): Promise<string> {
+export async function generateAllureHtml(resultsDir: string, outDir: string, reportName: string, configDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
-  const config = join(outDir, '..', 'allurerc.mjs');
+  mkdirSync(configDir, { recursive: true });
+  const config = join(configDir, 'allurerc.mjs');
   writeFileSync(
     config,
     `export default ${JSON.stringify({ name: reportName, output: resolve(outDir), plugins: { awesome: { options: { singleFile: true, reportName, reportLanguage: 'en', groupBy: ['parentSuite', 'suite', 'subSuite'] } } } })};\n`,
   );
   await execa('allure', ['generate', resolve(resultsDir), '--config', config, '--output', resolve(outDir)], {
+    // The allure binary is the package's own (node_modules/.bin above this file), whatever the cwd.
     preferLocal: true,
+    localDir: fileURLToPath(new URL('..', import.meta.url)),
+    // Allure resolves relative paths and may keep state relative to its cwd: keep it in the temp folder.
+    cwd: configDir,
     timeout: 120_000,
     env: { ALLURE_NO_ANALYTICS: '1' },
   });

@@ -3,7 +3,8 @@ import type { SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
 import type { Finding } from '../findings/finding.ts';
 import { redactor } from '../redact.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 
 /** Suites whose findings the diagnosis correlates with (cheap, read-only). */
 const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'cluster-dns', 'nodes'];
@@ -16,16 +17,7 @@ const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets
 export async function diagnoseCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      json: { type: 'boolean' },
-      target: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      namespace: { type: 'string', short: 'n' },
-      'all-namespaces': { type: 'boolean', short: 'A' },
-      'no-correlate': { type: 'boolean' },
-      'read-only': { type: 'boolean' },
-    },
+    options: COMMANDS.diagnose.options,
     allowPositionals: true,
   });
   if (positionals.length > 1) throw new UsageError('diagnose takes at most one POD');
@@ -43,33 +35,102 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     target = parseTarget(`harbor: { url: "https://registry.invalid" }\nkubernetes: ${JSON.stringify({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })}\n`, '<diagnose>');
   }
   const signal = AbortSignal.timeout(target.timeouts.runMs);
-  let prior: Finding[] = [];
-  if (values.target && !values['no-correlate']) {
-    const { runSuites } = await import('../runner/run-suites.ts');
-    // Probe pods (the node checks that see certs.d, resolv.conf, the containerd config) run only
-    // when the target allows them; --read-only forbids them whatever the target says.
-    const readOnly = Boolean(values['read-only']);
-    const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
-    prior = run.findings;
+  const progress = diagnoseProgress(process.stderr);
+  let report: Report;
+  try {
+    let prior: Finding[] = [];
+    if (values.target && !values['no-correlate']) {
+      progress.phase(`checking ${CORRELATION_SUITES.join(', ')} first (to name the cause behind a symptom)`);
+      const { runSuites } = await import('../runner/run-suites.ts');
+      // Probe pods (the node checks that see certs.d, resolv.conf, the containerd config) run only
+      // when the target allows them; --read-only forbids them whatever the target says.
+      const readOnly = Boolean(values['read-only']);
+      const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
+      prior = run.findings;
+    }
+    const { kubeForTarget } = await import('../kube/client.ts');
+    const { diagnose } = await import('../diagnose/diagnose.ts');
+    const kube = kubeForTarget(target, signal);
+    progress.phase(pod ? `reading pod ${values.namespace ?? 'default'}/${pod}` : 'listing pods and events');
+    report = await diagnose({
+      kube,
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+      ...(pod ? { pod } : {}),
+      allNamespaces: Boolean(values['all-namespaces']),
+      priorFindings: prior,
+      signal,
+      ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
+      onProgress: (p) => progress.diagnose(p),
+    });
+  } finally {
+    progress.end(); // clears the live line before the report or an error is printed
   }
-  const { kubeForTarget } = await import('../kube/client.ts');
-  const { diagnose } = await import('../diagnose/diagnose.ts');
-  const kube = kubeForTarget(target, signal);
-  const report = await diagnose({
-    kube,
-    ...(values.namespace ? { namespace: values.namespace } : {}),
-    ...(pod ? { pod } : {}),
-    allNamespaces: Boolean(values['all-namespaces']),
-    priorFindings: prior,
-    signal,
-    ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
-  });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(redactor.value(report), null, 2)}\n`);
   } else {
     process.stdout.write(redactor.text(renderDiagnosis(report)));
   }
   return report.pods.length > 0 ? EXIT.findings : EXIT.ok;
+}
+
+type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * `diagnose`'s progress on stderr (stdout stays the report, pure JSON with --json). On a
+ * terminal one line rewritten in place (at most every 100 ms) with the running counts and the
+ * elapsed time; otherwise one plain line per phase. `end()` clears the live line.
+ */
+export function diagnoseProgress(out: Out, opts: { live?: boolean; now?: () => number } = {}) {
+  const live = opts.live ?? Boolean(out.isTTY);
+  const now = opts.now ?? Date.now;
+  let text = '';
+  let since = now();
+  let drawn = 0;
+  let shown = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const draw = () => {
+    const cols = (out.columns || 80) - 1;
+    let line = `${text} · ${Math.floor((now() - since) / 1000)} s`;
+    if (line.length > cols) line = `${line.slice(0, cols - 1)}…`;
+    out.write(`\r\x1b[2K${line}`);
+    shown = true;
+    drawn = now();
+  };
+  const set = (t: string, force: boolean) => {
+    text = t;
+    if (live && (force || now() - drawn >= 100)) draw();
+  };
+  let listed: { pods: number; events: number; nodes: number } | undefined;
+  return {
+    /** A new phase: its own line without a terminal. */
+    phase(t: string): void {
+      since = now();
+      if (!live) out.write(`hybrid-doctor: ${t}…\n`);
+      else if (!timer) {
+        // Long phases (checks, a slow API server) still show time passing.
+        timer = setInterval(draw, 1000);
+        timer.unref?.();
+      }
+      set(`${t}…`, true);
+    },
+    diagnose(p: import('../diagnose/diagnose.ts').DiagnoseProgress): void {
+      if (p.phase === 'listing') {
+        listed = p;
+        if (live) set(`listing… ${n(p.pods)} pods, ${n(p.events)} events, ${n(p.nodes)} nodes`, false);
+      } else {
+        if (!live && listed) out.write(`hybrid-doctor: listed ${n(listed.pods)} pods, ${n(listed.events)} events, ${n(listed.nodes)} nodes\n`);
+        this.phase(`analysing ${n(p.pods)} pod${p.pods === 1 ? '' : 's'}`);
+      }
+    },
+    end(): void {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (live && shown) out.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
 }
 
 type Report = Awaited<ReturnType<typeof import('../diagnose/diagnose.ts').diagnose>>;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 
 /** Reads all of stdin (bounded: a pasted event is small; 4 MiB is plenty and stops runaway pipes). */
 export async function readStdin(limit = 4 * 1024 * 1024): Promise<string> {
@@ -16,7 +17,7 @@ export async function readStdin(limit = 4 * 1024 * 1024): Promise<string> {
 
 /** `explain [--json] MESSAGE`: classify a pasted event / waiting message / ctr or crictl error. */
 export async function explainCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: COMMANDS.explain.options, allowPositionals: true });
   let text = positionals.join(' ');
   if (!text.trim()) {
     if (process.stdin.isTTY) throw new UsageError('explain needs a message: hybrid-doctor explain "Failed to pull image ..." (or pipe it on stdin)');

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { findingOrder } from '../../reports/json-report.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 
 /** `lint nodeconfig [--json] [--harbor-host H] [--containerd-merge import|merge] FILE`. */
 export async function lintCommand(argv: string[]): Promise<number> {
@@ -9,7 +10,7 @@ export async function lintCommand(argv: string[]): Promise<number> {
   if (what !== 'nodeconfig') throw new UsageError(`lint takes "nodeconfig", not "${what ?? ''}"`, { hint: 'hybrid-doctor lint nodeconfig [--json] FILE' });
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { json: { type: 'boolean' }, 'harbor-host': { type: 'string' }, 'containerd-merge': { type: 'string' } },
+    options: COMMANDS.lint.options,
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new UsageError('lint nodeconfig needs exactly one FILE', { hint: 'hybrid-doctor lint nodeconfig [--json] nodeconfig.yaml' });

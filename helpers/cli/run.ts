@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUITES, type SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
@@ -12,7 +13,9 @@ import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
+import { checkOutputDir, claimOutputDir, resetOutputDir } from './output-dirs.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 export function parseSuites(value: string | undefined): SuiteId[] {
@@ -29,6 +32,52 @@ export function parseFailOn(value: string | undefined): Severity {
   return value;
 }
 
+type Outputs = {
+  jsonPath: string;
+  junitPath: string;
+  allureDir: string;
+  allureLabel: string;
+  htmlDir: string | undefined;
+  htmlLabel: string;
+};
+
+function inside(child: string, parent: string): boolean {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+/**
+ * Where `run` writes. A report named by its own flag goes there; the others go into the output
+ * folder (`--out`, default `./out` relative to the cwd). When every report is named, the output
+ * folder is not used at all and the Allure results live in the run's temp folder. Folders are
+ * claimed up front (created and marked, or refused when foreign), so a bad folder is exit 2
+ * before any check runs.
+ */
+export function planOutputs(values: { out?: string; json?: string; junit?: string; 'allure-dir'?: string; html?: string; 'no-html'?: boolean }, tmp: string): Outputs {
+  const out = resolve(values.out ?? 'out');
+  const outLabel = values.out ? '--out' : 'the output folder';
+  const wantsHtml = !values['no-html'];
+  const usesOut = values.out !== undefined || !values.json || !values.junit || (wantsHtml && !values.html);
+  const allureDir = values['allure-dir'] ? resolve(values['allure-dir']) : usesOut ? join(out, 'allure-results') : join(tmp, 'allure-results');
+  const htmlDir = wantsHtml ? resolve(values.html ?? join(out, 'allure-report')) : undefined;
+  if (htmlDir && (inside(htmlDir, allureDir) || inside(allureDir, htmlDir))) {
+    throw new UsageError(`the Allure results (${allureDir}) and the HTML report (${htmlDir}) need separate folders, neither inside the other`);
+  }
+  const allureLabel = values['allure-dir'] ? '--allure-dir' : 'the Allure results folder';
+  const htmlLabel = values.html ? '--html' : 'the HTML report folder';
+  const dirs: [string, string][] = [...(usesOut ? [[out, outLabel] as [string, string]] : []), [allureDir, allureLabel], ...(htmlDir ? [[htmlDir, htmlLabel] as [string, string]] : [])];
+  for (const [dir, label] of dirs) checkOutputDir(dir, label); // all refusals before anything is created
+  for (const [dir, label] of dirs) claimOutputDir(dir, label);
+  return {
+    jsonPath: resolve(values.json ?? join(out, 'report.json')),
+    junitPath: resolve(values.junit ?? join(out, 'junit.xml')),
+    allureDir,
+    allureLabel,
+    htmlDir,
+    htmlLabel,
+  };
+}
+
 /**
  * `run`: validates the target up front, runs the suites through vitest (one test per check,
  * Allure results), then writes the JSON, JUnit and HTML reports and prints the summary.
@@ -36,18 +85,7 @@ export function parseFailOn(value: string | undefined): Severity {
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      target: { type: 'string' },
-      suites: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      'allure-dir': { type: 'string' },
-      html: { type: 'string' },
-      out: { type: 'string' },
-      'fail-on': { type: 'string' },
-      'no-html': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
+    options: COMMANDS.run.options,
     allowPositionals: false,
   });
   const suites = parseSuites(values.suites);
@@ -61,22 +99,35 @@ export async function runCommand(argv: string[]): Promise<number> {
   const target = loadTarget(targetFile); // exit 2 with a precise message before anything runs
   preflight(target);
 
-  const out = resolve(values.out ?? join(PROJECT_ROOT, 'out'));
-  const resultsDir = join(out, 'results');
-  const allureDir = resolve(values['allure-dir'] ?? join(out, 'allure-results'));
-  rmSync(resultsDir, { recursive: true, force: true });
-  rmSync(allureDir, { recursive: true, force: true });
-  mkdirSync(resultsDir, { recursive: true });
+  // Every path is relative to the user's cwd; nothing is written into the package folder, so
+  // `run` works from a read-only checkout (bin/run-output.test.ts proves it). Results
+  // on their way to the reports, Allure's config and vite's cache live in a temp folder.
+  const tmp = mkdtempSync(join(tmpdir(), 'hybrid-doctor-run-'));
+  try {
+    return await runInto(tmp, { values, suites, failOn, target, targetFile });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+type RunInput = { values: Parameters<typeof planOutputs>[0] & { quiet?: boolean }; suites: SuiteId[]; failOn: Severity; target: ReturnType<typeof loadTarget>; targetFile: string };
+
+async function runInto(tmp: string, { values, suites, failOn, target, targetFile }: RunInput): Promise<number> {
+  const outputs = planOutputs(values, tmp); // refuses foreign folders before any check runs
+  const resultsDir = join(tmp, 'results');
+  mkdirSync(resultsDir);
+  resetOutputDir(outputs.allureDir, outputs.allureLabel);
   Object.assign(process.env, {
     HYBRID_DOCTOR_TARGET: targetFile,
     HYBRID_DOCTOR_RESULTS_DIR: resultsDir,
-    HYBRID_DOCTOR_ALLURE_DIR: allureDir,
+    HYBRID_DOCTOR_ALLURE_DIR: outputs.allureDir,
     HYBRID_DOCTOR_FAIL_ON: failOn,
     TESTCONTAINERS_RYUK_DISABLED: 'true',
   });
 
   const started = Date.now();
   const { startVitest } = await import('vitest/node');
+  const { ProgressReporter } = await import('../../reports/progress-reporter.ts');
   const vitest = await startVitest(
     'test',
     suites.map((s) => `suites/${s}.suite.ts`),
@@ -85,28 +136,37 @@ export async function runCommand(argv: string[]): Promise<number> {
       watch: false,
       project: ['suites'],
       root: PROJECT_ROOT,
-      // Overrides the config's reporters, so the Allure reporter is named here too.
-      reporters: [...(values.quiet ? [] : ['dot']), ['allure-vitest/reporter', { resultsDir: allureDir }]],
+      // Vite bundles a .ts config into node_modules/.vite-temp by default; Node 24 loads it as is.
+      configLoader: 'native',
+      // No run-order cache (node_modules/.vite/vitest) and no transform cache (node_modules/.vitest-cache).
+      cache: false,
+      fsModuleCache: false,
+      // Overrides the config's reporters, so the Allure reporter is named here too. The project's own
+      // reporter prints progress on stderr: no runner banner, no stack traces, no source excerpts.
+      reporters: [new ProgressReporter({ stream: process.stderr, quiet: Boolean(values.quiet) }), ['allure-vitest/reporter', { resultsDir: outputs.allureDir }]],
       passWithNoTests: true,
     },
+    { cacheDir: join(tmp, 'vite-cache'), logLevel: 'error' },
   );
   await vitest.close();
   const checks = readResults(resultsDir);
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const report = buildJsonReport({ target: target.name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, version });
-  const jsonPath = resolve(values.json ?? join(out, 'report.json'));
-  const junitPath = resolve(values.junit ?? join(out, 'junit.xml'));
-  for (const p of [jsonPath, junitPath]) mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(junitPath, buildJunitReport({ target: target.name, checks }));
+  for (const p of [outputs.jsonPath, outputs.junitPath]) mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(outputs.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(outputs.junitPath, buildJunitReport({ target: target.name, checks }));
   process.stdout.write(`${consoleSummary(report, { color: process.stdout.isTTY })}\n`);
-  process.stdout.write(`\nreports: ${jsonPath}\n         ${junitPath}\n`);
-  if (!values['no-html']) {
+  process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n`);
+  if (outputs.htmlDir) {
     try {
-      const html = await generateAllureHtml(allureDir, resolve(values.html ?? join(out, 'allure-report')), `hybrid-doctor · ${target.name}`);
-      process.stdout.write(`         ${html}\n`);
+      // Generated in the temp folder, then moved in: a failed generation leaves the last report.
+      const built = join(tmp, 'allure-report');
+      await generateAllureHtml(outputs.allureDir, built, `hybrid-doctor · ${target.name}`, tmp);
+      resetOutputDir(outputs.htmlDir, outputs.htmlLabel);
+      cpSync(built, outputs.htmlDir, { recursive: true });
+      process.stdout.write(`         ${join(outputs.htmlDir, 'index.html')}\n`);
     } catch (err) {
-      process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
+      process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${outputs.allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
     }
   }
   if (checks.length === 0) {

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { EXIT } from './main.ts';
+import { EXIT } from './exit-codes.ts';
+import { COMMANDS } from './options.ts';
 
 /** `sandbox up|down|status [--scenario ID] [--json]`: the local sandbox. `up` writes a target file. */
 export async function sandboxCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { scenario: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: COMMANDS.sandbox.options, allowPositionals: true });
   const [action, ...extra] = positionals;
   if (extra.length || !action || !['up', 'down', 'status'].includes(action)) throw new UsageError('sandbox takes up, down or status', { hint: 'hybrid-doctor sandbox up [--scenario ID]' });
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';

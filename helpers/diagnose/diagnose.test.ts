@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createCoreEvent, createEventsV1, createNode, createPod, ensureNamespace, type ContainerDef, type EventSpec } from '../../fixtures/kube/seed.ts';
@@ -7,7 +8,7 @@ import { UsageError } from '../errors.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
 import { finding } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { diagnose } from './diagnose.ts';
+import { diagnose, type DiagnoseProgress } from './diagnose.ts';
 
 /** Real kubelet/containerd texts (../shared/vectors); the index is the vector's position. */
 const VECTORS = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../shared/vectors/pull-error-messages.json'), 'utf8')) as { text: string; expect: string[] }[];
@@ -199,6 +200,28 @@ describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () 
     expect(new Set(keys).size).toBe(keys.length);
     expect(r.findings.find((f) => f.cause === 'auth.pull-secret-missing')?.subject).toBe(`${NS}/secret-missing-401`);
     expect(r.stats.eventsKept).toBeGreaterThan(0);
+  });
+
+  it('reports progress per listed object (last report = the final counts) and once before analysing', async () => {
+    const seen: DiagnoseProgress[] = [];
+    const r = await diagnose({ kube, allNamespaces: true, priorFindings, pageSize: 2, onProgress: (p) => seen.push(p) });
+    const listing = seen.filter((p) => p.phase === 'listing');
+    expect(listing.at(-1)).toEqual({ phase: 'listing', pods: r.stats.podsScanned, events: r.stats.eventsScanned, nodes: 2 });
+    expect(listing).toHaveLength(r.stats.podsScanned + r.stats.eventsScanned + 2);
+    expect(seen.at(-1)).toEqual({ phase: 'analysing', pods: expect.any(Number) });
+    expect((seen.at(-1) as { pods: number }).pods).toBeGreaterThanOrEqual(r.pods.length);
+  });
+
+  it('the CLI shows progress on stderr and keeps stdout pure JSON with --json', async () => {
+    const bin = resolve(import.meta.dirname, '../../bin/hybrid-doctor.mjs');
+    const r = await execa(process.execPath, [bin, 'diagnose', '--kubeconfig', api.kubeconfigPath, '-A', '--json'], { reject: false, timeout: 60_000, stdin: 'ignore', env: { NO_COLOR: '1' } });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).pods.length).toBeGreaterThan(0);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines[0]).toBe('hybrid-doctor: listing pods and events…');
+    expect(lines[1]).toMatch(/^hybrid-doctor: listed \d+ pods, \d+ events, 2 nodes$/);
+    expect(lines[2]).toMatch(/^hybrid-doctor: analysing \d+ pods?…$/);
+    expect(lines).toHaveLength(3);
   });
 
   it('never reports a credential that leaked into an event or status message', async () => {

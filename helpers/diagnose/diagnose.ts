@@ -50,7 +50,11 @@ export interface DiagnoseOptions {
   rules?: readonly CorrelationRule[];
   /** List page size (default 1000: fewer round trips on big clusters, still bounded per page). */
   pageSize?: number;
+  /** Progress for the CLI's stderr line: called per listed object, then once before analysis; keep it cheap. */
+  onProgress?: (p: DiagnoseProgress) => void;
 }
+
+export type DiagnoseProgress = { phase: 'listing'; pods: number; events: number; nodes: number } | { phase: 'analysing'; pods: number };
 
 export interface DiagnosedContainer {
   name: string;
@@ -187,7 +191,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   // served from the API server's watch cache (see KubeClient ListOptions.fromCache).
   const nodeType = new Map<string, NodeType>();
   const listNodes = kube
-    .listEach<Node>('/api/v1/nodes', (n) => nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), { what: 'list nodes', limit, fromCache: true, ...(signal ? { signal } : {}) })
+    .listEach<Node>('/api/v1/nodes', (n) => (nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), listing()), { what: 'list nodes', limit, fromCache: true, ...(signal ? { signal } : {}) })
     .then(() => doneAt('nodesDoneAt'))
     .catch((err: unknown) => {
       // A 403 on nodes only degrades the node type to unknown.
@@ -205,6 +209,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   });
   const consider = (p: Pod) => {
     podsScanned++;
+    listing();
     const containers = failingContainers(p);
     if (containers.length) failing.push({ pod: compact(p), containers });
     else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(compact(p));
@@ -227,6 +232,10 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   let eventsScanned = 0;
   let eventsKept = 0;
   let eventsUnavailable: string | undefined;
+  // Hoisted; first called from a list callback, after every counter above exists.
+  function listing(): void {
+    opts.onProgress?.({ phase: 'listing', pods: podsScanned, events: eventsScanned, nodes: nodeType.size });
+  }
   const listEvents = (async () => {
     const path = all ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/events`;
     const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod},type=Warning` : 'involvedObject.kind=Pod,type=Warning';
@@ -235,6 +244,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
         path,
         (e) => {
           eventsScanned++;
+          listing();
           const uid = e.involvedObject?.uid;
           if (!uid || !e.reason || !EVENT_REASONS.has(e.reason)) return;
           let list = byUid.get(uid);
@@ -256,6 +266,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const wanted = byUid;
 
   phase('lists');
+  opts.onProgress?.({ phase: 'analysing', pods: failing.length + pending.length });
   const classifyMemo = new Map<string, Classification>();
   const classify = (text: string): Classification => {
     let c = classifyMemo.get(text);
