@@ -3,6 +3,7 @@
  * (.dependency-cruiser.cjs), no unused files, exports, types or dependencies (knip.jsonc).
  * Both tools run as the developer would run them (`npm run depcruise`, `npm run knip`).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +66,16 @@ describe('architecture', () => {
       .filter((v) => !pendingCli(v))
       .map((v) => `${v.rule.name}: ${v.from} → ${v.cycle ? v.cycle.map((c) => c.name).join(' → ') : v.to}`);
     expect(violations).toEqual([]);
+  });
+
+  // A missing prerequisite must fail the run, not skip silently (issue 7); `.only` would hide the rest.
+  it('has no skipped, todo or focused test anywhere in the repo\'s own tests', async () => {
+    const files = (await execa('git', ['ls-files', '*.ts', '*.mjs'], { cwd: ROOT })).stdout.split('\n').filter(Boolean);
+    const modifier = /\b(?:describe|it|test|suite|bench)\s*\.\s*(?:skip|skipIf|runIf|todo|only)\b/;
+    const hits = files.flatMap((f) =>
+      readFileSync(resolve(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (modifier.test(line) && !line.includes('modifier = /') ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(hits).toEqual([]);
   });
 
   it('has no unused file, export, type or dependency (knip)', async () => {
