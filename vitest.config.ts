@@ -24,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['helpers/**/*.test.ts', 'reports/**/*.test.ts', 'fixtures/**/*.test.ts', 'bin/**/*.test.ts'],
+          include: ['helpers/**/*.test.ts', 'reports/**/*.test.ts', 'fixtures/**/*.test.ts', 'bin/**/*.test.ts', 'test/*.test.ts'],
           exclude: ['fixtures/sandbox/*.test.ts', 'fixtures/cluster/*.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 180_000,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createCoreEvent, createEventsV1, createNode, createPod, ensureNamespace, type ContainerDef, type EventSpec } from '../../fixtures/kube/seed.ts';
 import { UsageError } from '../errors.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
@@ -130,9 +130,7 @@ const scenarios: Scenario[] = [
   },
 ];
 
-const bins = apiServerBinaries();
-
-describe.skipIf('missing' in bins)('diagnose against a real kube-apiserver', () => {
+describe('diagnose against a real kube-apiserver', () => {
   let api: ApiServer;
   let kube: KubeClient;
   const priorFindings = [

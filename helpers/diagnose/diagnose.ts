@@ -5,7 +5,7 @@ import type { Finding, FindingParams, Remediation } from '../findings/finding.ts
 import { finding, renderRemediation } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
-import { matchesSelector, normalizeEvent, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
+import { matchesSelector, normalizeEvent, PULL_WAITING_REASONS, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
 import { correlate, normalizeHost, podFindingParams, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
@@ -21,7 +21,8 @@ import { correlate, normalizeHost, podFindingParams, priorFacts, type Correlatio
  * Classification is memoised per distinct text (thousands of pods share a handful of messages).
  */
 
-export const PULL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'ImageInspectError', 'RegistryUnavailable', 'SignatureValidationFailed']);
+// Re-exported for the boundary check's existing import; defined in kube/types.ts (probe-runner needs it too).
+export { PULL_WAITING_REASONS };
 /** Event reasons that carry pull errors (kubelet, CRI-O); everything else is skipped while paging. */
 const EVENT_REASONS = new Set(['Failed', 'BackOff', 'FailedCreatePodSandBox', 'FailedToRetrieveImagePullSecret', 'ErrImageNeverPull', 'InspectFailed', 'FailedPullImage', 'PullImageError']);
 const BACKOFF_ONLY = /^Back-off pulling image "[^"]*"\.?$/;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { ensureNamespace } from '../../fixtures/kube/seed.ts';
 import { UsageError } from '../errors.ts';
 import { parseTarget } from '../target/load.ts';
@@ -89,9 +89,7 @@ describe('transport failures are kinds, not stack traces', () => {
   });
 });
 
-const bins = apiServerBinaries();
-
-describe.skipIf('missing' in bins)('against a real kube-apiserver', () => {
+describe('against a real kube-apiserver', () => {
   let api: ApiServer;
   beforeAll(async () => {
     api = await startApiServer();

@@ -246,7 +246,19 @@ export function loadKubeConfig(target: Pick<Target, 'kubernetes' | 'baseDir'>): 
   if (!kc.getCurrentContext() || !kc.getContextObject(kc.getCurrentContext())) {
     throw new UsageError('the kubeconfig has no current context', { hint: names.length ? `set kubernetes.context to one of: ${names.join(', ')}` : 'the kubeconfig has no contexts' });
   }
-  if (!kc.getCurrentCluster()) throw new UsageError(`kubeconfig context "${kc.getCurrentContext()}" names a cluster that is not defined`);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new UsageError(`kubeconfig context "${kc.getCurrentContext()}" names a cluster that is not defined`);
+  // Files the context points at are read only on the first request, where a missing one would
+  // look like an unreachable API server: name it here instead.
+  const user = kc.getCurrentUser();
+  const files: [string, string | undefined][] = [
+    [`cluster "${cluster.name}" certificate-authority`, cluster.caFile],
+    [`user "${user?.name ?? ''}" client-certificate`, user?.certFile],
+    [`user "${user?.name ?? ''}" client-key`, user?.keyFile],
+  ];
+  for (const [what, file] of files) {
+    if (file && !existsSync(file)) throw new UsageError(`kubeconfig context "${kc.getCurrentContext()}": ${what} file ${file} does not exist`);
+  }
   return kc;
 }
 

@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createNode, ensureNamespace } from '../../fixtures/kube/seed.ts';
 import type { KubeClient } from './client.ts';
 import { MANAGED_BY_LABEL, withProbeNamespace } from './probe-namespace.ts';
 import type { Pod } from './types.ts';
-
-const bins = apiServerBinaries();
 
 async function leftovers(kube: KubeClient, ns: string): Promise<{ pods: string[]; namespace: 'gone' | 'terminating' | 'active' }> {
   const pods = (await kube.listAll<Pod>(`/api/v1/pods`, { labelSelector: `${MANAGED_BY_LABEL}=hybrid-doctor` })).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
@@ -19,7 +17,7 @@ async function leftovers(kube: KubeClient, ns: string): Promise<{ pods: string[]
   }
 }
 
-describe.skipIf('missing' in bins)('probe namespace live-mode safety', () => {
+describe('probe namespace live-mode safety', () => {
   let api: ApiServer;
   let kube: KubeClient;
   beforeAll(async () => {

@@ -4,8 +4,7 @@ import { harborUrl } from '../registry/http.ts';
 import { parseReference } from '../registry/reference.ts';
 import type { KubeClient } from './client.ts';
 import { withProbeNamespace, type ProbeNamespace, type ProbePodSpec } from './probe-namespace.ts';
-import { matchesSelector, type Node, type Pod } from './types.ts';
-import { PULL_WAITING_REASONS } from '../diagnose/diagnose.ts';
+import { matchesSelector, PULL_WAITING_REASONS, type Node, type Pod } from './types.ts';
 
 /**
  * Runs probe pods for the probe-based checks (nodes, pull-e2e, boundary, cluster-dns split

@@ -122,6 +122,12 @@ export interface ConfigMap {
 }
 
 /** One event as diagnose uses it, whichever API it came from. */
+/**
+ * Container waiting reasons that mean the image pull failed (kubelet, CRI). Shared by diagnose,
+ * the boundary check and the probe runner; lives here, below all of them.
+ */
+export const PULL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'ImageInspectError', 'RegistryUnavailable', 'SignatureValidationFailed']);
+
 export interface PodEvent {
   uid?: string;
   namespace?: string;

@@ -143,7 +143,3 @@ export function parseReference(input: string): ParseReferenceResult {
   };
 }
 
-/** host[:port] of a URL as registries compare it (default ports dropped). */
-export function urlHostPort(url: URL): string {
-  return url.host;
-}

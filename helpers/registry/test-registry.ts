@@ -4,4 +4,4 @@
  * images and indexes over the distribution API. The implementation is shared with the Harbor
  * emulator's tests (one copy of the spawn/readiness/push code).
  */
-export { freePort, pushImage, pushIndex, startRegistry, type Pusher, type TestRegistry } from '../../fixtures/sandbox/harbor-emulator/test-support/registry.ts';
+export { freePort, pushImage, pushIndex, startRegistry, type TestRegistry } from '../../fixtures/sandbox/harbor-emulator/test-support/registry.ts';

@@ -32,7 +32,13 @@ export function parseTarget(text: string, file = '<target>'): Target {
     const pos = e.linePos?.[0];
     throw new UsageError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${e.message.split('\n')[0]}`);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // toJS throws on alias expansion bombs ("Excessive alias count ...") and similar resource limits.
+    throw new UsageError(`${file}: malformed YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${file}: a target file is a YAML mapping (harbor:, robot:, images: ...), got ${raw === null ? 'an empty document' : Array.isArray(raw) ? 'a list' : typeof raw}`);
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeClusterBody, startDescribeClusterEndpoint, type DescribeClusterEndpoint } from '../../../fixtures/eks/describe-cluster-endpoint.ts';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
 import { createNode, createPod, ensureNamespace } from '../../../fixtures/kube/seed.ts';
 import { UsageError } from '../../errors.ts';
 import { createCheckContext } from '../../runner/context.ts';
@@ -32,10 +32,9 @@ describe('CIDR helpers', () => {
   });
 });
 
-const bins = apiServerBinaries();
 const ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED'] as const;
 
-describe.skipIf('missing' in bins)('eks checks against a local DescribeCluster endpoint and a real kube-apiserver', () => {
+describe('eks checks against a local DescribeCluster endpoint and a real kube-apiserver', () => {
   let api: ApiServer;
   let eks: DescribeClusterEndpoint;
   const saved: Partial<Record<(typeof ENV)[number], string | undefined>> = {};

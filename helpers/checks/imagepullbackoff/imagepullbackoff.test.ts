@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
 import { createCoreEvent, createNode, createPod, ensureNamespace } from '../../../fixtures/kube/seed.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { createCheckContext } from '../../runner/context.ts';
@@ -8,9 +8,7 @@ import { imagepullbackoffChecks } from './index.ts';
 
 const H = 'harbor.sandbox.test';
 const IMG = `${H}/library/busybox:1.36`;
-const bins = apiServerBinaries();
-
-describe.skipIf('missing' in bins)('imagepullbackoff suite check', () => {
+describe('imagepullbackoff suite check', () => {
   let api: ApiServer;
   beforeAll(async () => {
     api = await startApiServer();

@@ -75,6 +75,9 @@ export function lintContainerdToml(text: string, opts: ContainerdLintOptions): {
 
   const version = typeof doc.version === 'number' ? doc.version : undefined;
   const plugins = isTable(doc.plugins) ? doc.plugins : {};
+  // containerd refuses to start on these ("toml: cannot decode ..."): say so instead of linting an empty config.
+  if (doc.version !== undefined && version === undefined) invalid(`version must be an integer (1, 2 or 3), got ${JSON.stringify(doc.version)}`);
+  if (doc.plugins !== undefined && !isTable(doc.plugins)) invalid(`plugins must be a table ([plugins."<id>"] sections), got ${Array.isArray(doc.plugins) ? 'an array' : typeof doc.plugins}`);
   const usesV2 = V2_CRI in plugins;
   const usesV3 = V3_IMAGES in plugins || V3_RUNTIME in plugins;
   if (version === 3 && usesV2) invalid(`version = 3 (containerd 2.x) but the CRI settings are under plugins."${V2_CRI}"; containerd 2.x reads them from plugins."${V3_IMAGES}" / "${V3_RUNTIME}"`);

@@ -75,7 +75,14 @@ export function lintNodeConfigText(text: string, subject: string, opts: NodeConf
       return;
     }
     if (d.contents === null) return;
-    const v: unknown = d.toJS();
+    let v: unknown;
+    try {
+      v = d.toJS();
+    } catch (err) {
+      // Alias expansion bombs ("Excessive alias count ...") throw here, not in parse.
+      invalid(list.length > 1 ? `(document ${i + 1})` : '(document)', `malformed YAML: ${(err as Error).message.split('\n')[0]}`);
+      return;
+    }
     if (!isObj(v)) { invalid(`(document ${i + 1})`, `a NodeConfig is a YAML mapping, got ${Array.isArray(v) ? 'a list' : typeof v}`); return; }
     values.push(v);
   });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiServerBinaries, startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
+import { startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
 import { createNode, createPod, createSecret, createServiceAccount, dockerConfigJson, ensureNamespace } from '../../../fixtures/kube/seed.ts';
 import type { Finding } from '../../findings/finding.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -53,9 +53,7 @@ function tokenService(): Promise<{ server: Server; port: number }> {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, port: (server.address() as AddressInfo).port })));
 }
 
-const bins = apiServerBinaries();
-
-describe.skipIf('missing' in bins)('pull-secrets checks against a real kube-apiserver and a token service', () => {
+describe('pull-secrets checks against a real kube-apiserver and a token service', () => {
   let api: ApiServer;
   let kube: KubeClient;
   let reg: { server: Server; port: number };
