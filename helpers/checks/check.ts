@@ -1,4 +1,4 @@
-import type { Finding } from '../findings/finding.ts';
+import type { Finding, NotCheckedKind } from '../findings/finding.ts';
 import type { Target } from '../target/load.ts';
 
 /** Suites, in report order. A suite groups checks that look at one side of the system. */
@@ -27,21 +27,51 @@ export interface CheckContext {
   priorFindings: () => Finding[];
 }
 
-/** Result of `run`: findings, plus evidence to attach even when nothing is wrong. */
+/** Why a check could not judge the target; the runner turns it into status `not-checked`. */
+export interface NotChecked {
+  kind: NotCheckedKind;
+  /** Human text: what was missing or what failed first. */
+  reason: string;
+  /** Cause id (`tls.handshake-failed`) or `suite/check` that blocked it (kind `blocked`). */
+  blockedBy?: string;
+}
+
+/**
+ * Result of `run`: findings, plus evidence to attach even when nothing is wrong. `notChecked`
+ * says the check could not judge (a precondition failed, nothing to judge); with findings at
+ * warning or above the check is still `failed` (findings win), otherwise `not-checked`.
+ */
 export interface CheckOutput {
   findings: Finding[];
   evidence?: Record<string, unknown>;
+  notChecked?: NotChecked;
+}
+
+/** Not checked because an earlier stage failed: `blockedBy` is its cause id or `suite/check`. */
+export function blocked(blockedBy: string, reason: string, evidence?: Record<string, unknown>): CheckOutput {
+  return { findings: [], ...(evidence ? { evidence } : {}), notChecked: { kind: 'blocked', reason, blockedBy } };
+}
+
+/** Not checked because there is nothing of the kind to judge (no SAN extension, no Ready node). */
+export function notApplicable(reason: string, evidence?: Record<string, unknown>): CheckOutput {
+  return { findings: [], ...(evidence ? { evidence } : {}), notChecked: { kind: 'not-applicable', reason } };
+}
+
+/** Not checked because the target (or the environment) does not give what the check needs. */
+export function notConfigured(reason: string, evidence?: Record<string, unknown>): CheckOutput {
+  return { findings: [], ...(evidence ? { evidence } : {}), notChecked: { kind: 'not-configured', reason } };
 }
 
 /**
  * One unit of checking: a plain async producer of findings; no test framework inside.
- * `applies` says whether the target configures what the check needs (otherwise: skipped, with
- * the reason). Throwing means the checker failed (reported as internal error, not a finding).
+ * `applies` says whether the target configures what the check needs (otherwise: not-checked,
+ * kind `not-configured`, with the returned reason). Throwing means the checker failed (status
+ * `errored` with an `internal.check-error` finding), never a finding about the target.
  */
 export interface Check {
   id: string;
   suite: SuiteId;
   title: string;
-  applies?(target: Target): true | string;
+  applies?(target: Target): true | string | { kind: 'not-applicable' | 'not-configured'; reason: string };
   run(ctx: CheckContext): Promise<CheckOutput>;
 }

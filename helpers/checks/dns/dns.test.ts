@@ -23,7 +23,7 @@ async function dnsServer(records: Record<string, string[]>, behaviour: Record<st
 const testdata = (f: string) => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
 
 function expectCauses(results: Awaited<ReturnType<typeof runChecks>>, expected: Record<string, string[]>) {
-  expect(results.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+  expect(results.filter((r) => r.status === 'errored').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
   expect(causesByCheck(results)).toEqual(Object.fromEntries(dnsChecks.map((c) => [c.id, expected[c.id] ?? []])));
 }
 

@@ -85,7 +85,7 @@ describe('metrics checks against a real HTTP server', () => {
     ['hang', { scrape: ['metrics.unreachable'] }],
   ] as const)('%s', async (scenario, expected) => {
     const results = await runChecks(metricsChecks, ctxFor(`${base}/${scenario}/metrics`));
-    expect(results.filter((r) => r.status === 'error').map((r) => r.reason)).toEqual([]);
+    expect(results.filter((r) => r.status === 'errored').map((r) => r.reason)).toEqual([]);
     const got = causesByCheck(results);
     expect(got).toEqual({ ...NONE, ...expected });
   });

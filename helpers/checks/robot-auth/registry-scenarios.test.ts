@@ -93,7 +93,7 @@ const ALL = [...robotAuthChecks, ...imagePullChecks, ...harborChecks];
 /** Non-empty cause lists only, for compact assertions. */
 async function causes(ctx: ReturnType<typeof ctxFor>, checks = ALL) {
   const results = await runChecks(checks, ctx);
-  for (const r of results) if (r.status === 'error') throw new Error(`${r.suite}/${r.id} errored: ${r.reason}`);
+  for (const r of results) if (r.status === 'errored') throw new Error(`${r.suite}/${r.id} errored: ${r.reason}`);
   const out = causesByCheck(results.map((r) => ({ ...r, id: `${r.suite}/${r.id}` })));
   return { map: Object.fromEntries(Object.entries(out).filter(([, v]) => v.length)), results };
 }
