@@ -75,3 +75,33 @@ export interface Check {
   applies?(target: Target): true | string | { kind: 'not-applicable' | 'not-configured'; reason: string };
   run(ctx: CheckContext): Promise<CheckOutput>;
 }
+
+/**
+ * Merges the outputs of a check over several subjects (images, robots, nodes, token requests):
+ * findings concatenated, evidence keyed by subject (a subject's not-checked outcome kept in its
+ * evidence). The merged output is not-checked when any subject was not judged, with a reason
+ * listing which and why; subjects that are merely not applicable (an image on another registry)
+ * do not count unless every subject is. With findings the runner still reports `failed`.
+ */
+export function mergeSubjects(outputs: { subject: string; out: CheckOutput }[]): CheckOutput {
+  const findings = outputs.flatMap((o) => o.out.findings);
+  const evidence: Record<string, unknown> = {};
+  for (const { subject, out } of outputs) evidence[subject] = { ...(out.evidence ?? {}), ...(out.notChecked ? { notChecked: out.notChecked } : {}) };
+  const open = outputs.filter((o) => o.out.notChecked && o.out.findings.length === 0);
+  const unjudged = open.filter((o) => o.out.notChecked!.kind !== 'not-applicable');
+  const all = outputs.length > 0 && open.length === outputs.length && unjudged.length === 0;
+  const list = all ? open : unjudged;
+  if (list.length === 0) return { findings, evidence };
+  const kinds = new Set(list.map((o) => o.out.notChecked!.kind));
+  const first = list.find((o) => o.out.notChecked!.blockedBy)?.out.notChecked;
+  const why = list.map((o) => `${o.subject}: ${o.out.notChecked!.reason}`).join('; ');
+  return {
+    findings,
+    evidence,
+    notChecked: {
+      kind: kinds.size === 1 ? [...kinds][0]! : 'blocked',
+      reason: outputs.length === 1 ? list[0]!.out.notChecked!.reason : `${list.length} of ${outputs.length} not checked — ${why}`,
+      ...(first?.blockedBy ? { blockedBy: first.blockedBy } : {}),
+    },
+  };
+}
