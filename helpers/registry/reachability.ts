@@ -14,11 +14,11 @@ import { bearerChallenge, parseWwwAuthenticate, type AuthChallenge, type BearerC
  *    `transportOutcome(ctx, failure)`. If an earlier suite already reported that cause
  *    (`ctx.priorFindings()`), or another check of this run already claimed it (a memoised
  *    claim `ctx.once('transport-reported:<cause>:<host>')` that only the first caller wins), the
- *    check emits nothing and records `{ blockedBy: cause }` in its evidence. Otherwise it emits
- *    the single finding for the real cause.
+ *    check emits nothing and is not-checked, blocked by that cause. Otherwise it emits the
+ *    single finding for the real cause.
  *
  * So a refused port gives one `net.connection-refused` (in whichever check ran first), and every
- * later check passes through with evidence saying what blocked it, never a second copy.
+ * later check is not-checked, blocked by it — never a second copy, never "passed".
  */
 
 /** What `GET /v2/` without credentials answered. */

@@ -16,7 +16,7 @@ export function checkDeadlineMs(target: Target): number {
   return t.checkMs ?? Math.min(t.runMs, Math.max(100_000, 10 * (t.connectMs + t.requestMs)));
 }
 
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
 
 /** Why the run signal fired, for a not-checked(deadline) reason. */
 function runStopReason(ctx: CheckContext, when: 'started' | 'finished'): string {
