@@ -5,7 +5,7 @@ import { SUITES, type SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
 import type { Severity } from '../findings/cause-ids.ts';
 import { readResults } from '../runner/results-store.ts';
-import { atOrAbove } from '../runner/run-suites.ts';
+import { exitCode } from '../runner/exit-code.ts';
 import { loadTarget } from '../target/load.ts';
 import { preflight } from '../target/preflight.ts';
 import { buildJsonReport } from '../../reports/json-report.ts';
@@ -113,5 +113,5 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write('hybrid-doctor: no check ran (see the vitest output above)\n');
     return EXIT.usage;
   }
-  return atOrAbove(report.findings, failOn).length > 0 ? EXIT.findings : EXIT.ok;
+  return exitCode(report, failOn);
 }
