@@ -148,8 +148,10 @@ const challengeCheck: Check = {
     evidence.realmToken = tokenEvidence(anon);
     const findings: Finding[] = [];
     if (anon.kind === 'unreachable') {
-      if (await reportOnce(ctx, 'auth.token-realm-unreachable')) findings.push(realmUnreachable(ctx, realm, anon, m.matches));
-    } else if (!m.matches && (await reportOnce(ctx, 'harbor.external-url-mismatch'))) {
+      if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return blocked('auth.token-realm-unreachable', `the token realm ${realm} is unreachable (reported once per run, by another check)`, evidence);
+      findings.push(realmUnreachable(ctx, realm, anon, m.matches));
+    } else if (!m.matches) {
+      if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return blocked('harbor.external-url-mismatch', `the Bearer realm ${realm} is not on ${harborUrl(ctx.target).origin} (reported once per run, by harbor/systeminfo)`, evidence);
       findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, field: 'the Bearer realm of /v2/', expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
     }
     return { findings, evidence };
