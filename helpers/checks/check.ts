@@ -14,7 +14,7 @@ export const RUN_ORDER: readonly SuiteId[] = [...SUITES.filter((s) => s !== 'ima
 
 /**
  * What a check gets: the target, secrets resolved in memory, a per-run cache shared by checks
- * (one TLS handshake, one token, one DNS query per resolver), and the run's abort signal.
+ * (one TLS handshake, one token, one DNS query per resolver), and an abort signal.
  */
 export interface CheckContext {
   target: Target;
@@ -22,6 +22,11 @@ export interface CheckContext {
   secrets: { robotSecret?: string; adminPassword?: string };
   /** Memoises async work for the run: `ctx.once('tls:handshake', () => ...)`. */
   once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Fires at the run's deadline or this check's own (`timeouts.checkMs`), whichever is first;
+   * inside `once` work (shared with other checks) it is the run's signal only. Whatever a check
+   * returns after it fired is discarded: the check is reported not-checked (deadline).
+   */
   signal: AbortSignal;
   /** Findings earlier suites produced in this run (the ImagePullBackOff suite correlates them). */
   priorFindings: () => Finding[];
