@@ -11,7 +11,7 @@ import { checkScope } from './context.ts';
  * connect + request rounds, at least 100 s (a probe pod may take 90 s to be scheduled and pull),
  * never more than the run's deadline.
  */
-export function checkDeadlineMs(target: Target): number {
+function checkDeadlineMs(target: Target): number {
   const t = target.timeouts;
   return t.checkMs ?? Math.min(t.runMs, Math.max(100_000, 10 * (t.connectMs + t.requestMs)));
 }

@@ -16,7 +16,7 @@ const OUTCOME_CAUSE: Record<Exclude<DnsOutcome, 'answer'>, CauseId> = {
 };
 
 /** The cause dns/resolve reports for an observation without an answer. */
-export function outcomeCause(o: DnsObservation): CauseId | undefined {
+function outcomeCause(o: DnsObservation): CauseId | undefined {
   return o.result.outcome === 'answer' ? undefined : OUTCOME_CAUSE[o.result.outcome];
 }
 
