@@ -11,6 +11,8 @@ import { finding } from '../findings/make-finding.ts';
 import { startTestDnsServer, type TestDnsServer } from '../net/test-dns-server.ts';
 import { exitCode } from './exit-code.ts';
 import { runCheck } from './run-check.ts';
+import { runSuites } from './run-suites.ts';
+import { parseTarget } from '../target/load.ts';
 
 const servers: (Server | HttpServer)[] = [];
 const sockets = new Set<Socket>();
@@ -94,6 +96,25 @@ describe('deadlines: never a finding about the target', () => {
     expect(results.flatMap((r) => r.findings)).toEqual([]);
     expect(new Set(results.map((r) => r.notChecked))).toEqual(new Set(['deadline', 'not-configured']));
     expect(results.find((r) => r.id === 'handshake')).toMatchObject({ status: 'not-checked', notChecked: 'deadline' });
+  });
+
+  it('runSuites: the run deadline turns checks running or not yet started into not-checked (deadline), never findings', async () => {
+    const d = await startTestDnsServer({ behaviour: { '*': 'silent' } });
+    dnsServers.push(d);
+    const port = await silentTcp();
+    const t = parseTarget([
+      'harbor:', `  url: https://harbor.test:${port}`, '  connectAddress: 127.0.0.1',
+      'dns:', `  resolvers: [{ name: node, address: "${d.address}", role: node }]`,
+      'timeouts: { connectMs: 5000, requestMs: 5000, runMs: 400 }',
+    ].join('\n'));
+    const started = Date.now();
+    const run = await runSuites(t, ['tls', 'dns', 'harbor']);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(run.findings).toEqual([]);
+    const byKind = (k: string) => run.checks.filter((c) => c.notChecked === k).map((c) => `${c.suite}/${c.id}`);
+    expect(run.checks.every((c) => c.status === 'not-checked')).toBe(true);
+    expect(byKind('deadline')).toEqual(expect.arrayContaining(['tls/handshake', 'dns/resolve', 'harbor/ping', 'harbor/health']));
+    expect(run.checks.filter((c) => c.notChecked === 'deadline').every((c) => /^the run deadline \(timeouts\.runMs = 0\.4 s\) passed before this check (started|finished)$/.test(c.reason ?? ''))).toBe(true);
   });
 
   it('per-check deadline (timeouts.checkMs) against a silent server: not-checked (deadline) naming the budget', async () => {
