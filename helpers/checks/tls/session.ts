@@ -124,5 +124,6 @@ export function handshakeCause(s: TlsSession): CauseId | 'tls/handshake' {
 /** Not checked: the handshake did not complete, so there is no chain to judge (tls.handshake reports why). */
 export function notJudged(s: TlsSession): CheckOutput {
   const cause = handshakeCause(s);
-  return blocked(cause, `the TLS handshake with ${s.endpoint} did not complete (${s.probe.outcome}${cause === 'tls/handshake' ? '' : `: ${cause}`}); see tls/handshake`, { endpoint: s.endpoint });
+  if (cause === 'tls/handshake') return blocked(cause, `the TLS handshake with ${s.endpoint} yielded no certificate chain to judge; see tls/handshake`, { endpoint: s.endpoint });
+  return blocked(cause, `the TLS handshake with ${s.endpoint} did not complete (${s.probe.outcome}: ${cause}); see tls/handshake`, { endpoint: s.endpoint });
 }
