@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Check, CheckOutput } from '../checks/check.ts';
+import { blocked, mergeSubjects, notApplicable, type Check, type CheckOutput } from '../checks/check.ts';
 import { dnsChecks } from '../checks/dns/index.ts';
 import { harborChecks } from '../checks/harbor/index.ts';
 import { runChecks, testContext } from '../checks/test-context.ts';
@@ -166,5 +166,22 @@ describe('exitCode', () => {
     { name: 'a check errored (and findings)', checks: [{ status: 'errored' as const }, { status: 'failed' as const }], findings: [{ severity: 'error' as const, cause: 'internal.check-error' as const }, { severity: 'error' as const, cause: 'tls.expired' as const }], failOn: 'error' as const, code: 3 },
   ])('$name → $code', ({ checks, findings, failOn, code }) => {
     expect(exitCode({ checks, findings }, failOn)).toBe(code);
+  });
+});
+
+describe('mergeSubjects: a multi-subject check is passed only when every subject was judged', () => {
+  const ok: CheckOutput = { findings: [] };
+  const cases: { name: string; outs: CheckOutput[]; status: string; notChecked: string | undefined; reason: string | undefined }[] = [
+    { name: 'all judged, fine', outs: [ok, ok], status: 'passed', notChecked: undefined, reason: undefined },
+    { name: 'one blocked', outs: [ok, blocked('net.plain-http', 'no handshake')], status: 'not-checked', notChecked: 'blocked', reason: '1 of 2 not checked — s1: no handshake' },
+    { name: 'one blocked, one with a finding', outs: [{ findings: [warn()] }, blocked('x.y', 'r')], status: 'failed', notChecked: undefined, reason: undefined },
+    { name: 'other registry + judged (not-applicable subjects do not count)', outs: [notApplicable('other.io is not the Harbor host'), ok], status: 'passed', notChecked: undefined, reason: undefined },
+    { name: 'every subject not applicable', outs: [notApplicable('a'), notApplicable('b')], status: 'not-checked', notChecked: 'not-applicable', reason: '2 of 2 not checked — s0: a; s1: b' },
+  ];
+  it.each(cases)('$name → $status', async ({ outs, status, notChecked, reason }) => {
+    const merged = mergeSubjects(outs.map((out, i) => ({ subject: `s${i}`, out })));
+    const r = await runCheck(check(async () => merged), testContext({}));
+    expect([r.status, r.notChecked, r.reason]).toEqual([status, notChecked, reason]);
+    expect(Object.keys(merged.evidence ?? {})).toEqual(outs.map((_, i) => `s${i}`));
   });
 });
