@@ -5,7 +5,7 @@ import { CHECK_STATUSES, NOT_CHECKED_KINDS } from '../helpers/findings/finding.t
 /**
  * The JSON report (`run --json`) as a zod schema: the TypeScript type of the report is inferred
  * from it and the published JSON Schema (schema/report.schema.json) is generated from it
- * (`npx node reports/report-schema.ts > schema/report.schema.json`), so the three cannot drift.
+ * (`npm run schema`), so the three cannot drift.
  */
 const severity = z.enum(['error', 'warning', 'info']);
 const causeId = z.enum(Object.keys(CAUSES) as [CauseId, ...CauseId[]]);
