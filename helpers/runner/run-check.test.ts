@@ -51,6 +51,7 @@ describe('runCheck: every outcome is exactly one of passed / failed / not-checke
     { name: 'blocked with an info finding → still not-checked', check: check(async () => ({ findings: [info()], notChecked: { kind: 'blocked', reason: 'r', blockedBy: 'x.y' } })), want: { status: 'not-checked', notChecked: 'blocked' } },
     { name: 'a finding wins over a not-checked subject → failed', check: check(async () => ({ findings: [warn()], notChecked: { kind: 'blocked', reason: 'r', blockedBy: 'x.y' } })), want: { status: 'failed' } },
     { name: 'throw → errored', check: check(async () => { throw new TypeError('boom'); }), want: { status: 'errored', reason: 'boom' } },
+    { name: 'applies throws → errored', check: check(async () => ({ findings: [] }), () => { throw new Error('bad applies'); }), want: { status: 'errored', reason: 'bad applies' } },
   ];
   it.each(cases)('$name', async ({ check: c, want }) => {
     const r = await runCheck(c, testContext({}));

@@ -39,7 +39,12 @@ function runStopReason(ctx: CheckContext, when: 'started' | 'finished'): string 
  */
 export async function runCheck(check: Check, ctx: CheckContext, opts: { checkMs?: number } = {}): Promise<CheckResult> {
   const base = { id: check.id, suite: check.suite, title: check.title };
-  const applies = check.applies ? check.applies(ctx.target) : true;
+  let applies: ReturnType<NonNullable<Check['applies']>>;
+  try {
+    applies = check.applies ? check.applies(ctx.target) : true;
+  } catch (err) {
+    return erroredResult(base, err, 0);
+  }
   if (applies !== true) {
     const nc: NotChecked = typeof applies === 'string' ? { kind: 'not-configured', reason: applies } : applies;
     return notCheckedResult(base, nc, 0);
@@ -74,19 +79,24 @@ export async function runCheck(check: Check, ctx: CheckContext, opts: { checkMs?
     return { ...base, status: failing ? 'failed' : 'passed', findings, durationMs: elapsed(), ...evidence };
   } catch (err) {
     if (signal.aborted) return deadline();
-    const name = `${check.suite}/${check.id}`;
-    const detail = redactor.text(errorText(err));
-    return {
-      ...base,
-      status: 'errored',
-      findings: [{ ...finding('internal.check-error', { subject: name, params: { name, detail } }), check: name }],
-      durationMs: elapsed(),
-      reason: detail,
-    };
+    return erroredResult(base, err, elapsed());
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Errored: hybrid-doctor failed, with the `internal.check-error` finding naming the check. */
+function erroredResult(base: Pick<CheckResult, 'id' | 'suite' | 'title'>, err: unknown, durationMs: number): CheckResult {
+  const name = `${base.suite}/${base.id}`;
+  const detail = redactor.text(errorText(err));
+  return {
+    ...base,
+    status: 'errored',
+    findings: [{ ...finding('internal.check-error', { subject: name, params: { name, detail } }), check: name }],
+    durationMs,
+    reason: detail,
+  };
 }
 
 function notCheckedResult(base: Pick<CheckResult, 'id' | 'suite' | 'title'>, nc: NotChecked, durationMs: number): CheckResult {
