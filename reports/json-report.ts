@@ -2,21 +2,11 @@ import { SUITES } from '../helpers/checks/check.ts';
 import { SEVERITY_RANK } from '../helpers/findings/cause-ids.ts';
 import type { CheckResult, Finding } from '../helpers/findings/finding.ts';
 import { redactor } from '../helpers/redact.ts';
+import type { z } from 'zod';
+import type { jsonReportSchema } from './report-schema.ts';
 
-export interface JsonReport {
-  tool: { name: 'hybrid-doctor'; version: string };
-  target: string;
-  startedAt: string;
-  durationMs: number;
-  summary: {
-    checks: Record<CheckResult['status'], number>;
-    findings: { error: number; warning: number; info: number };
-    causes: { cause: string; severity: string; count: number }[];
-  };
-  /** Root cause first: severity, then suite order (TLS before pulls), then subject. */
-  findings: Finding[];
-  checks: { id: string; suite: string; title: string; status: CheckResult['status']; durationMs: number; findings: number; reason?: string }[];
-}
+/** The JSON report; its shape is `jsonReportSchema` (published as schema/report.schema.json). */
+export type JsonReport = z.infer<typeof jsonReportSchema>;
 
 export function findingOrder(a: Finding, b: Finding): number {
   const suiteRank = (f: Finding) => SUITES.indexOf((f.check?.split('/')[0] ?? '') as (typeof SUITES)[number]);
@@ -28,12 +18,16 @@ export function findingOrder(a: Finding, b: Finding): number {
   );
 }
 
-/** Builds the JSON report (product.md: at least findings[{cause,severity,subject,message,remediation}] and checks[{id,suite,status}]). */
+/**
+ * Builds the JSON report (product.md: at least findings[{cause,severity,subject,message,remediation}]
+ * and checks[{id,suite,status}]); a not-checked check carries `notChecked` (kind), `reason` and
+ * `blockedBy`; an errored one its `reason` and an `internal.check-error` finding.
+ */
 export function buildJsonReport(input: { target: string; startedAt: string; durationMs: number; checks: CheckResult[]; version: string }): JsonReport {
   const findings = input.checks.flatMap((c) => c.findings).sort(findingOrder);
-  const statuses: Record<CheckResult['status'], number> = { passed: 0, failed: 0, error: 0, skipped: 0 };
-  for (const c of input.checks) statuses[c.status]++;
-  const causes = new Map<string, { cause: string; severity: string; count: number }>();
+  const count = (s: CheckResult['status']) => input.checks.filter((c) => c.status === s).length;
+  const statuses = { passed: count('passed'), failed: count('failed'), notChecked: count('not-checked'), errored: count('errored') };
+  const causes = new Map<string, JsonReport['summary']['causes'][number]>();
   for (const f of findings) {
     const e = causes.get(f.cause) ?? { cause: f.cause, severity: f.severity, count: 0 };
     e.count++;
@@ -61,7 +55,9 @@ export function buildJsonReport(input: { target: string; startedAt: string; dura
       status: c.status,
       durationMs: c.durationMs,
       findings: c.findings.length,
+      ...(c.notChecked ? { notChecked: c.notChecked } : {}),
       ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.blockedBy ? { blockedBy: c.blockedBy } : {}),
     })),
   };
   return redactor.value(report);

@@ -37,7 +37,7 @@ export function testContext(
   return createCheckContext(t, { secrets, signal: opts.signal ?? new AbortController().signal, priorFindings: () => [] });
 }
 
-/** Runs checks in order with the production runner (skips, internal errors and all). */
+/** Runs checks in order with the production runner (not-checked outcomes, deadlines, errored checks and all). */
 export async function runChecks(checks: Check[], ctx: CheckContext): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const c of checks) out.push(await runCheck(c, ctx));

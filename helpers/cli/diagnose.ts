@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
-import type { Finding } from '../findings/finding.ts';
+import type { CheckResult, Finding } from '../findings/finding.ts';
+import { EXIT, exitCode } from '../runner/exit-code.ts';
 import { redactor } from '../redact.ts';
-import { EXIT } from './exit-codes.ts';
 import { COMMANDS } from './options.ts';
 
 /** Suites whose findings the diagnosis correlates with (cheap, read-only). */
@@ -34,9 +34,11 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     // No target: only the cluster is known. A throwaway in-memory target carries the kubeconfig.
     target = parseTarget(`harbor: { url: "https://registry.invalid" }\nkubernetes: ${JSON.stringify({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })}\n`, '<diagnose>');
   }
+  (await import('../target/preflight.ts')).preflight(target); // kubeconfig, context, credential sources: exit 2 before anything runs
   const signal = AbortSignal.timeout(target.timeouts.runMs);
   const progress = diagnoseProgress(process.stderr);
   let report: Report;
+  let correlation: { checks: CheckResult[]; findings: Finding[] } = { checks: [], findings: [] };
   try {
     let prior: Finding[] = [];
     if (values.target && !values['no-correlate']) {
@@ -47,6 +49,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       const readOnly = Boolean(values['read-only']);
       const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
       prior = run.findings;
+      correlation = run;
     }
     const { kubeForTarget } = await import('../kube/client.ts');
     const { diagnose } = await import('../diagnose/diagnose.ts');
@@ -70,7 +73,8 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(redactor.text(renderDiagnosis(report)));
   }
-  return report.pods.length > 0 ? EXIT.findings : EXIT.ok;
+  // 3 when a correlation check errored; else 1 when a pod is stuck pulling.
+  return exitCode(correlation, 'error') === EXIT.internal ? EXIT.internal : report.pods.length > 0 ? EXIT.findings : EXIT.ok;
 }
 
 type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };

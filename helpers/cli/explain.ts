@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 
 /** Reads all of stdin (bounded: a pasted event is small; 4 MiB is plenty and stops runaway pipes). */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { findingOrder } from '../../reports/json-report.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 
 /** `lint nodeconfig [--json] [--harbor-host H] [--containerd-merge import|merge] FILE`. */

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
 import { redactor } from '../redact.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../runner/exit-code.ts';
 import { COMMANDS, commandHelp, isCommand, mainHelp, wantsHelp } from './options.ts';
 
 /** Runs a command line; returns the exit code. User mistakes print one clear message (exit 2). */

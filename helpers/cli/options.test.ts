@@ -40,7 +40,7 @@ describe('help is generated from the option tables', () => {
     }
   });
 
-  it('no subcommand imports main.ts (exit codes live in exit-codes.ts: no cli ↔ main cycle)', () => {
+  it('no subcommand imports main.ts (exit codes live in helpers/runner/exit-code.ts: no cli ↔ main cycle)', () => {
     const dir = new URL('.', import.meta.url).pathname;
     const importers = readdirSync(dir)
       .filter((n) => n.endsWith('.ts') && n !== 'main.ts')

@@ -6,14 +6,13 @@ import { SUITES, type SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
 import type { Severity } from '../findings/cause-ids.ts';
 import { readResults } from '../runner/results-store.ts';
-import { atOrAbove } from '../runner/run-suites.ts';
 import { loadTarget } from '../target/load.ts';
 import { preflight } from '../target/preflight.ts';
 import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCode } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 import { checkOutputDir, claimOutputDir, resetOutputDir } from './output-dirs.ts';
 import { PROJECT_ROOT } from './paths.ts';
@@ -173,5 +172,5 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
     process.stderr.write('hybrid-doctor: no check ran (see the vitest output above)\n');
     return EXIT.usage;
   }
-  return atOrAbove(report.findings, failOn).length > 0 ? EXIT.findings : EXIT.ok;
+  return exitCode(report, failOn);
 }

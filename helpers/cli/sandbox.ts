@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 
 /** `sandbox up|down|status [--scenario ID] [--json]`: the local sandbox. `up` writes a target file. */

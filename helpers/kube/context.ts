@@ -1,4 +1,4 @@
-import type { CheckContext } from '../checks/check.ts';
+import { blocked, type CheckContext, type CheckOutput } from '../checks/check.ts';
 import type { Finding } from '../findings/finding.ts';
 import { finding } from '../findings/make-finding.ts';
 import type { Target } from '../target/load.ts';
@@ -10,8 +10,8 @@ import { isAccessProblem, type KubeApiError } from './errors.ts';
  * Shared Kubernetes plumbing for the cluster-side checks: one KubeClient per run
  * (`ctx.once('kube:client')`), an `applies` test, and the one finding an unusable API becomes.
  * Like the registry transport (helpers/registry/reachability.ts), an unreachable or denying API
- * is ONE problem per run: the first check that meets it reports it, the others record
- * `{ blockedBy }` in evidence and emit nothing.
+ * is ONE problem per run: the first check that meets it reports it, the others are not-checked,
+ * blocked by its cause.
  */
 
 export function kubeApplies(target: Target): true | string {
@@ -37,9 +37,10 @@ export function kubeFor(ctx: CheckContext): Promise<KubeClient> {
 
 /**
  * Turns an API access problem into a finding, once per run; returns undefined for errors that are
- * not access problems (the caller rethrows: a checker bug) and `{ blockedBy }` when already reported.
+ * not access problems (the caller rethrows: a checker bug) and not-checked, blocked by the cause,
+ * when already reported.
  */
-export async function kubeAccessOutcome(ctx: CheckContext, kube: KubeClient, err: unknown): Promise<{ findings: Finding[]; evidence: Record<string, unknown> } | undefined> {
+export async function kubeAccessOutcome(ctx: CheckContext, kube: KubeClient, err: unknown): Promise<CheckOutput | undefined> {
   // diagnose() wraps access problems in a UsageError for the CLI; checks unwrap them.
   const e = [...causeChain(err)].find((x): x is KubeApiError => isAccessProblem(x));
   if (!e) return undefined;
@@ -48,7 +49,7 @@ export async function kubeAccessOutcome(ctx: CheckContext, kube: KubeClient, err
   await ctx.once(`kube:access-reported:${cause}`, async () => {
     first = true;
   });
-  if (!first) return { findings: [], evidence: { blockedBy: cause, what: e.what } };
+  if (!first) return blocked(cause, `the Kubernetes API ${cause === 'cluster.api-unreachable' ? 'is unreachable' : 'denied access'} (${e.what}); reported once per run, by another check`, { what: e.what });
   return {
     findings: [
       finding(cause, {
@@ -62,7 +63,7 @@ export async function kubeAccessOutcome(ctx: CheckContext, kube: KubeClient, err
 }
 
 /** Runs a check body; API access problems become the run's one access finding. */
-export async function withKube(ctx: CheckContext, body: (kube: KubeClient) => Promise<{ findings: Finding[]; evidence?: Record<string, unknown> }>): Promise<{ findings: Finding[]; evidence?: Record<string, unknown> }> {
+export async function withKube(ctx: CheckContext, body: (kube: KubeClient) => Promise<CheckOutput>): Promise<CheckOutput> {
   const kube = await kubeFor(ctx);
   try {
     return await body(kube);

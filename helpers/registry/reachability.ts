@@ -1,4 +1,4 @@
-import type { CheckContext, CheckOutput } from '../checks/check.ts';
+import { blocked, type CheckContext, type CheckOutput } from '../checks/check.ts';
 import { finding } from '../findings/make-finding.ts';
 import { evidenceHeaders, harborUrl, httpRequest, TransportError, type TransportFailure } from './http.ts';
 import { bearerChallenge, parseWwwAuthenticate, type AuthChallenge, type BearerChallenge } from './www-authenticate.ts';
@@ -14,11 +14,11 @@ import { bearerChallenge, parseWwwAuthenticate, type AuthChallenge, type BearerC
  *    `transportOutcome(ctx, failure)`. If an earlier suite already reported that cause
  *    (`ctx.priorFindings()`), or another check of this run already claimed it (a memoised
  *    claim `ctx.once('transport-reported:<cause>:<host>')` that only the first caller wins), the
- *    check emits nothing and records `{ blockedBy: cause }` in its evidence. Otherwise it emits
- *    the single finding for the real cause.
+ *    check emits nothing and is not-checked, blocked by that cause. Otherwise it emits the
+ *    single finding for the real cause.
  *
  * So a refused port gives one `net.connection-refused` (in whichever check ran first), and every
- * later check passes through with evidence saying what blocked it, never a second copy.
+ * later check is not-checked, blocked by it — never a second copy, never "passed".
  */
 
 /** What `GET /v2/` without credentials answered. */
@@ -77,16 +77,17 @@ export function registryReachability(ctx: CheckContext): Promise<Reachability> {
 }
 
 /**
- * Turns a transport failure into this check's output under the once-per-run rule (see above).
+ * Turns a transport failure into this check's output under the once-per-run rule (see above):
+ * the first check to see it reports the finding; the others are not-checked, blocked by its cause.
  * `subject` defaults to the Harbor host:port.
  */
 export async function transportOutcome(ctx: CheckContext, failure: TransportFailure, subject?: string): Promise<CheckOutput> {
   const host = harborUrl(ctx.target).host;
   const prior = ctx.priorFindings().find((f) => f.cause === failure.cause);
-  if (prior) return { findings: [], evidence: { blockedBy: failure.cause, reportedBy: prior.check ?? 'an earlier suite', detail: failure.detail } };
+  if (prior) return blocked(failure.cause, `${failure.detail} (reported by ${prior.check ?? 'an earlier suite'})`, { reportedBy: prior.check ?? 'an earlier suite', detail: failure.detail });
   const token = Symbol('claim');
   const winner = await ctx.once(`transport-reported:${failure.cause}:${host}`, async () => token);
-  if (winner !== token) return { findings: [], evidence: { blockedBy: failure.cause, detail: failure.detail } };
+  if (winner !== token) return blocked(failure.cause, `${failure.detail} (reported once per run by another check)`, { detail: failure.detail });
   return {
     findings: [
       finding(failure.cause, {
@@ -107,7 +108,7 @@ export function isTransportOwned(failure: TransportFailure): boolean {
 /**
  * True for exactly one caller per run and key: the check that reports a problem several checks
  * can see (`auth.robot-expired` from the token check and the expiry check; an external-URL
- * mismatch seen in the token realm and in systeminfo). Others record `{ blockedBy }` instead.
+ * mismatch seen in the token realm and in systeminfo). Others return not-checked, blocked by it.
  */
 export async function reportOnce(ctx: CheckContext, key: string): Promise<boolean> {
   const token = Symbol('claim');

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CheckContext } from '../checks/check.ts';
 import type { Finding } from '../findings/finding.ts';
 import { readSecret, type Target } from '../target/load.ts';
@@ -29,6 +30,30 @@ export function createCheckContext(
         memo.set(key, p);
       }
       return p;
+    },
+  };
+}
+
+/** Set while memoised shared work (`ctx.once`) runs: its `ctx.signal` is the run's, not a check's. */
+const sharedWork = new AsyncLocalStorage<true>();
+
+/**
+ * The context one check sees: `signal` is the check's own (run deadline or the check's budget,
+ * whichever fires first), except inside `ctx.once` work, which other checks share — there it is
+ * the run's signal, so one check's budget running out never poisons a memoised result another
+ * check reads (a half-done handshake cached as "timed out"). Async context carries the switch
+ * into everything the memoised function awaits.
+ */
+export function checkScope(ctx: CheckContext, signal: AbortSignal): CheckContext {
+  return {
+    target: ctx.target,
+    secrets: ctx.secrets,
+    priorFindings: ctx.priorFindings,
+    get signal() {
+      return sharedWork.getStore() ? ctx.signal : signal;
+    },
+    once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      return ctx.once(key, () => sharedWork.run(true, fn));
     },
   };
 }

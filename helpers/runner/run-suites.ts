@@ -1,6 +1,5 @@
 import { RUN_ORDER, SUITES, type SuiteId } from '../checks/check.ts';
 import { loadSuiteChecks } from '../checks/registry.ts';
-import { SEVERITY_RANK, type Severity } from '../findings/cause-ids.ts';
 import type { CheckResult, Finding } from '../findings/finding.ts';
 import type { Target } from '../target/load.ts';
 import { createCheckContext } from './context.ts';
@@ -42,8 +41,4 @@ export async function runSuites(target: Target, suites: readonly SuiteId[] = SUI
     checks: results,
     findings: results.flatMap((r) => r.findings),
   };
-}
-
-export function atOrAbove(findings: Finding[], threshold: Severity): Finding[] {
-  return findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
 }

@@ -84,7 +84,8 @@ export const targetSchema = z.strictObject({
   timeouts: z.strictObject({
     connectMs: duration.default(3000),
     requestMs: duration.default(5000),
-    runMs: duration.default(120000),
+    runMs: duration.default(120000).describe('deadline of the whole run; checks still running then are reported not-checked (deadline)'),
+    checkMs: duration.optional().describe("one check's deadline (not-checked, deadline, when it passes); default: 10 x (connectMs + requestMs), at least 100000, at most runMs"),
   }).default({ connectMs: 3000, requestMs: 5000, runMs: 120000 }),
 });
 

@@ -287,7 +287,7 @@ describe('cluster-side faults: the pod that hits the fault gets its root cause, 
       const owned = [...new Set(run.findings.filter((f) => f.check?.startsWith(`${s.owner}/`)).map((f) => f.cause))];
       row.owner = `${s.owner}: ${owned.join(',') || '(none)'}`;
 
-      expect(run.checks.filter((x) => x.status === 'error').map((x) => `${x.suite}/${x.id}: ${x.reason}`)).toEqual([]);
+      expect(run.checks.filter((x) => x.status === 'errored').map((x) => `${x.suite}/${x.id}: ${x.reason}`)).toEqual([]);
       if (pod) {
         const named = suiteCauseFor(run, pod);
         row.reported = named.join(',') || '(none)';

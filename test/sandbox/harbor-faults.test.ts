@@ -21,7 +21,7 @@ describe('Harbor-side faults: each suite names the cause of the one thing that i
 
   it('the healthy sandbox has no error or warning finding', async () => {
     const run = await runSuites(loadTarget(sb.targetFile), HARBOR_SUITES);
-    expect(run.checks.filter((c) => c.status === 'error').map((c) => `${c.suite}/${c.id}: ${c.reason}`)).toEqual([]);
+    expect(run.checks.filter((c) => c.status === 'errored').map((c) => `${c.suite}/${c.id}: ${c.reason}`)).toEqual([]);
     expect(run.findings.filter((f) => f.severity !== 'info').map((f) => `${f.cause} ${f.subject}`)).toEqual([]);
   });
 
@@ -33,7 +33,7 @@ describe('Harbor-side faults: each suite names the cause of the one thing that i
       const seconds = (performance.now() - t0) / 1000;
       const owned = run.findings.filter((f) => f.check?.startsWith(`${owner}/`)).map((f) => f.cause);
       timings.push({ fault, expected: cause, reported: [...new Set(owned)].join(',') || '(none)', seconds });
-      expect(run.checks.filter((c) => c.status === 'error').map((c) => `${c.suite}/${c.id}: ${c.reason}`)).toEqual([]);
+      expect(run.checks.filter((c) => c.status === 'errored').map((c) => `${c.suite}/${c.id}: ${c.reason}`)).toEqual([]);
       expect(owned).toContain(cause);
       const unrelated = run.findings.filter((f) => f.severity !== 'info' && f.cause !== cause && !allowed.includes(f.cause));
       expect(unrelated.map((f) => `${f.check} → ${f.cause}: ${f.message}`)).toEqual([]);

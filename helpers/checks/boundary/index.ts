@@ -1,4 +1,4 @@
-import type { Check } from '../check.ts';
+import { notApplicable, type Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { probeImageApplies, withKube } from '../../kube/context.ts';
@@ -45,7 +45,7 @@ export const boundaryCheck: Check = {
       const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const hybrid = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'hybrid');
       const cloud = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'cloud');
-      if (!hybrid || !cloud) return { findings: [], evidence: { skipped: `needs a Ready node on each side (hybrid: ${hybrid?.metadata.name ?? 'none'}, cloud: ${cloud?.metadata.name ?? 'none'})` } };
+      if (!hybrid || !cloud) return notApplicable(`needs a Ready node on each side (hybrid: ${hybrid?.metadata.name ?? 'none'}, cloud: ${cloud?.metadata.name ?? 'none'})`);
       return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
         const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined;
         if (creds) await ns.createPullSecret(PROBE_PULL_SECRET, probeRegistryHost(ctx), ctx.target.robot!.name, ctx.secrets.robotSecret!);
@@ -61,13 +61,16 @@ export const boundaryCheck: Check = {
         }
         const findings: Finding[] = [];
         const rows = [];
+        const unjudged: string[] = [];
         for (const [side, n] of sides) {
           const other = side === 'hybrid' ? 'cloud' : 'hybrid';
           // a pod has its IP before its image is pulled: only a Running server is a peer
           const srv = servers.get(other);
           const peer = srv?.status?.phase === 'Running' ? srv.status.podIP : undefined;
           if (!peer) {
-            rows.push({ from: side, to: other, skipped: `server on ${other} did not start (${servers.get(other)?.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? servers.get(other)?.status?.phase ?? 'unknown'})` });
+            const why = `server on ${other} did not start (${servers.get(other)?.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? servers.get(other)?.status?.phase ?? 'unknown'})`;
+            rows.push({ from: side, to: other, notChecked: why });
+            unjudged.push(`${side} → ${other}: ${why}`);
             continue;
           }
           const name = `boundary-client-${side}`;
@@ -76,10 +79,11 @@ export const boundaryCheck: Check = {
           const log = pod && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') ? await ns.logs(name).catch(() => undefined) : undefined;
           const r = parseClientLog(log);
           rows.push({ from: side, fromNode: n.metadata.name, to: other, peer, ...r, phase: pod?.status?.phase });
+          if (r.http === undefined || r.dns === undefined) unjudged.push(`${side} → ${other}: the client probe gave no verdict (${pod?.status?.phase ?? 'no pod'})`);
           if (r.http === false) findings.push(finding('net.cross-boundary-unreachable', { subject: `node/${n.metadata.name}`, params: { node: n.metadata.name, namespace: ns.namespace, pod: name, address: `${peer}:${PORT}`, detail: `${side} → ${other}: HTTP to the ${other} probe pod failed` }, evidence: { from: side, to: other, log } }));
           if (r.dns === false) findings.push(finding('net.cross-boundary-unreachable', { subject: `node/${n.metadata.name}`, params: { node: n.metadata.name, namespace: ns.namespace, pod: name, address: 'kube-dns', detail: `${side}: cluster DNS (CoreDNS) does not answer` }, evidence: { from: side, log } }));
         }
-        return { findings, evidence: { paths: rows } };
+        return { findings, evidence: { paths: rows }, ...(unjudged.length ? { notChecked: { kind: 'blocked' as const, reason: unjudged.join('; ') } } : {}) };
       });
     }),
 };

@@ -1,4 +1,4 @@
-import type { Check } from '../check.ts';
+import { notApplicable, type Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { kubeApplies, probesApply, withKube } from '../../kube/context.ts';
@@ -30,17 +30,17 @@ export const corednsCorefileCheck: Check = {
       try {
         cm = await kube.request<ConfigMap>('GET', '/api/v1/namespaces/kube-system/configmaps/coredns', { what: 'get configmap kube-system/coredns', signal: ctx.signal });
       } catch (err) {
-        if (err instanceof KubeApiError && err.kind === 'not-found') return { findings: [], evidence: { skipped: 'no ConfigMap kube-system/coredns (not CoreDNS, or another name)' } };
+        if (err instanceof KubeApiError && err.kind === 'not-found') return notApplicable('no ConfigMap kube-system/coredns (the cluster DNS is not CoreDNS, or its ConfigMap has another name)');
         throw err;
       }
       const text = cm.data?.Corefile;
-      if (!text) return { findings: [], evidence: { skipped: 'ConfigMap kube-system/coredns has no Corefile key' } };
+      if (!text) return notApplicable('ConfigMap kube-system/coredns has no Corefile key', { configMapKeys: Object.keys(cm.data ?? {}) });
       const path = 'configmap/kube-system/coredns:Corefile';
       let cf;
       try {
         cf = parseCorefile(text);
       } catch (err) {
-        if (err instanceof CorefileSyntaxError) return { findings: [], evidence: { corefileError: `line ${err.line}: ${err.message}` } };
+        if (err instanceof CorefileSyntaxError) return notApplicable(`the live Corefile does not parse here (line ${err.line}: ${err.message}): not linted`, { corefileError: `line ${err.line}: ${err.message}` });
         throw err;
       }
       const lint = lintCorefile(cf, dnsNames(ctx.target));
@@ -72,6 +72,8 @@ export const corednsReplicasCheck: Check = {
       const nodes = await runNodes(ctx, kube);
       const pods = (await kube.listAll<Pod>('/api/v1/namespaces/kube-system/pods', { labelSelector: COREDNS_SELECTOR, what: 'list CoreDNS pods', signal: ctx.signal })).items;
       const { bySide, sidesWithNodes } = corednsSides(pods, nodes, selector);
+      if (bySide.hybrid.length + bySide.cloud.length === 0) return notApplicable(`no Running CoreDNS replica (${COREDNS_SELECTOR}) in kube-system`, { replicas: bySide, sidesWithNodes });
+      if (sidesWithNodes.length < 2) return notApplicable(`Ready nodes on ${sidesWithNodes.join(' and ') || 'no'} side only: no boundary to spread CoreDNS across`, { replicas: bySide, sidesWithNodes });
       const findings: Finding[] = [];
       const running = [...bySide.hybrid, ...bySide.cloud];
       if (running.length && sidesWithNodes.length === 2 && (!bySide.hybrid.length || !bySide.cloud.length)) {
@@ -99,10 +101,10 @@ export const dnsSplitViewCheck: Check = {
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
       const name = dnsNames(ctx.target)[0];
-      if (!name) return { findings: [], evidence: { skipped: 'the registry is addressed by IP' } };
+      if (!name) return notApplicable('the registry is addressed by IP: no name to resolve');
       const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
-      if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
+      if (!pick.length) return notApplicable('no Ready node to probe');
       const cmd = ['sh', '-c', `nslookup '${name.replace(/'/g, '')}' 2>&1; true`];
       // IfNotPresent: a cached probe image is enough to ask the resolvers, so a node whose pulls
       // fail (e.g. because its resolver does not know the registry) can still be asked.
@@ -113,11 +115,13 @@ export const dnsSplitViewCheck: Check = {
       return runProbes(ctx, kube, specs, async (results) => {
         const findings: Finding[] = [];
         const rows = [];
+        const unavailable: string[] = [];
         for (const [i, n] of pick.entries()) {
           const c = results.find((r) => r.name === `dns-cluster-${i}`);
           const h = results.find((r) => r.name === `dns-node-${i}`);
           if (!c?.log || !h?.log) {
             rows.push({ node: n.metadata.name, unavailable: true, clusterProbe: c?.phase, nodeProbe: h?.phase });
+            unavailable.push(`${n.metadata.name} (probe pods ${c?.phase ?? 'missing'} / ${h?.phase ?? 'missing'}, no output)`);
             continue;
           }
           const v = splitView(c.log, h.log);
@@ -126,7 +130,8 @@ export const dnsSplitViewCheck: Check = {
             findings.push(finding('dns.split-view', { subject: `node/${n.metadata.name}`, params: { name, node: n.metadata.name, addresses: `cluster DNS: ${v.clusterDns.join(', ') || 'no answer'}; node resolver: ${v.nodeResolver.join(', ') || 'no answer'}`, detail: v.nodeResolver.length ? 'the answers differ' : 'the node resolver (used by image pulls) does not resolve the name' }, evidence: { node: n.metadata.name, clusterDns: v.clusterDns, nodeResolver: v.nodeResolver, clusterLog: c.log.slice(0, 800), nodeLog: h.log.slice(0, 800) } }));
           }
         }
-        return { findings, evidence: { name, nodes: rows } };
+        // A node whose probes gave no output was not compared (the nodes suite reports probe failures).
+        return { findings, evidence: { name, nodes: rows }, ...(unavailable.length ? { notChecked: { kind: 'blocked' as const, blockedBy: 'nodes/probe', reason: `not compared on ${unavailable.join(', ')}` } } : {}) };
       });
     }),
 };

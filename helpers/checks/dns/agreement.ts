@@ -1,7 +1,8 @@
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import type { Check } from '../check.ts';
-import { dnsNames, dnsObservations, resolversApply } from './session.ts';
+import { unanswered } from './resolve.ts';
+import { dnsNames, dnsObservations, resolversApply, type DnsObservation } from './session.ts';
 
 /**
  * Resolvers that must agree do: the cluster DNS (CoreDNS, what pods use) and the node resolver
@@ -23,10 +24,16 @@ export const dnsAgreement: Check = {
   async run(ctx) {
     const obs = (await dnsObservations(ctx)).filter((o) => o.resolver.role === 'cluster' || o.resolver.role === 'node');
     const findings: Finding[] = [];
+    // A name no resolver answered: nothing to compare (dns/resolve reports why).
+    const unjudged: DnsObservation[] = [];
     for (const name of dnsNames(ctx.target)) {
       const group = obs.filter((o) => o.name === name);
       const resolved = group.filter((o) => o.result.outcome === 'answer');
       const unresolved = group.filter((o) => o.result.outcome !== 'answer');
+      if (resolved.length === 0) {
+        unjudged.push(...group);
+        continue;
+      }
       let split = resolved.length > 0 && unresolved.length > 0;
       for (let i = 0; i < resolved.length && !split; i++) {
         for (let j = i + 1; j < resolved.length && !split; j++) {
@@ -42,6 +49,7 @@ export const dnsAgreement: Check = {
         evidence: { name, views: group.map((o) => ({ resolver: o.resolver.name, role: o.resolver.role, address: o.resolver.address, outcome: o.result.outcome, addresses: o.result.addresses })) },
       }));
     }
-    return { findings, evidence: { compared: obs.map((o) => `${o.name} @ ${o.resolver.name}`) } };
+    const notChecked = unanswered(unjudged, 'no resolver answered, nothing to compare,');
+    return { findings, evidence: { compared: obs.map((o) => `${o.name} @ ${o.resolver.name}`) }, ...(notChecked ? { notChecked } : {}) };
   },
 };

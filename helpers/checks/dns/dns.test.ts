@@ -22,17 +22,22 @@ async function dnsServer(records: Record<string, string[]>, behaviour: Record<st
 }
 const testdata = (f: string) => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
 
-function expectCauses(results: Awaited<ReturnType<typeof runChecks>>, expected: Record<string, string[]>) {
-  expect(results.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+function expectCauses(results: Awaited<ReturnType<typeof runChecks>>, expected: Record<string, string[]>, notChecked: Record<string, string> = {}) {
+  expect(results.filter((r) => r.status === 'errored').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
   expect(causesByCheck(results)).toEqual(Object.fromEntries(dnsChecks.map((c) => [c.id, expected[c.id] ?? []])));
+  // failed with findings; not-checked with its kind or blocking cause; passed only when judged.
+  expect(Object.fromEntries(results.map((r) => [r.id, r.status !== 'not-checked' ? r.status : r.blockedBy ? `blocked by ${r.blockedBy}` : r.notChecked])))
+    .toEqual(Object.fromEntries(dnsChecks.map((c) => [c.id, notChecked[c.id] ?? (expected[c.id] ? 'failed' : 'passed')])));
 }
 
-const single: { name: string; behaviour?: DnsBehaviour; expect?: string[]; latencyWarnMs?: number; expected: Record<string, string[]> }[] = [
+const single: { name: string; behaviour?: DnsBehaviour; expect?: string[]; latencyWarnMs?: number; expected: Record<string, string[]>; notChecked?: Record<string, string> }[] = [
   { name: 'healthy answer', expect: [IP], expected: {} },
   { name: 'NXDOMAIN', behaviour: 'nxdomain', expected: { 'resolve': ['dns.nxdomain'] } },
   { name: 'SERVFAIL', behaviour: 'servfail', expected: { 'resolve': ['dns.servfail'] } },
   { name: 'REFUSED', behaviour: 'refused', expected: { 'resolve': ['dns.servfail'] } },
-  { name: 'never answers', behaviour: 'silent', expected: { 'resolve': ['dns.timeout'] } },
+  { name: 'never answers', behaviour: 'silent', expected: { 'resolve': ['dns.timeout'] }, notChecked: { latency: 'blocked by dns.timeout' } },
+  { name: 'never answers, addresses expected', behaviour: 'silent', expect: [IP], expected: { 'resolve': ['dns.timeout'] }, notChecked: { latency: 'blocked by dns.timeout', expected: 'blocked by dns.timeout' } },
+  { name: 'NXDOMAIN, addresses expected', behaviour: 'nxdomain', expect: [IP], expected: { 'resolve': ['dns.nxdomain'] }, notChecked: { expected: 'blocked by dns.nxdomain' } },
   { name: 'truncated over UDP, full answer over TCP', behaviour: 'truncate', expect: [IP], expected: {} },
   { name: 'truncated over UDP, TCP closes', behaviour: 'truncate-no-tcp', expected: { 'resolve': ['dns.servfail'] } },
   { name: 'response cut short (truncated garbage)', behaviour: 'truncated-garbage', expected: { 'resolve': ['dns.servfail'] } },
@@ -53,7 +58,8 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
     const started = Date.now();
     const results = await runChecks(dnsChecks, ctx);
     expect(Date.now() - started).toBeLessThan(3000);
-    expectCauses(results, sc.expected);
+    // One resolver: nothing to agree with; no Corefile; no expected addresses unless given.
+    expectCauses(results, sc.expected, { agreement: 'not-configured', corefile: 'not-configured', ...(sc.expect ? {} : { expected: 'not-configured' }), ...sc.notChecked });
   });
 
   const pairs: { name: string; cluster: DnsBehaviour | string[]; node: DnsBehaviour | string[]; expected: Record<string, string[]> }[] = [
@@ -70,7 +76,19 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
       dns: { resolvers: [{ name: 'coredns', address: c.address, role: 'cluster' }, { name: 'node', address: n.address, role: 'node' }] },
       timeouts: { requestMs: 300 },
     });
-    expectCauses(await runChecks(dnsChecks, ctx), expected);
+    expectCauses(await runChecks(dnsChecks, ctx), expected, { expected: 'not-configured', corefile: 'not-configured' });
+  });
+
+  it('a name no must-agree resolver answers: agreement not checked, blocked by the resolve cause', async () => {
+    const [c, n] = [await dnsServer({}, { [NAME]: 'nxdomain' }), await dnsServer({}, { [NAME]: 'servfail' })];
+    const ctx = testContext({
+      harbor: { url: `https://${NAME}` },
+      dns: { resolvers: [{ name: 'coredns', address: c.address, role: 'cluster' }, { name: 'node', address: n.address, role: 'node' }] },
+      timeouts: { requestMs: 300 },
+    });
+    const results = await runChecks(dnsChecks, ctx);
+    expectCauses(results, { resolve: ['dns.nxdomain', 'dns.servfail'] }, { agreement: 'blocked by dns.nxdomain', expected: 'not-configured', corefile: 'not-configured' });
+    expect(results.find((r) => r.id === 'agreement')!.reason).toBe(`no resolver answered, nothing to compare, for ${NAME} @ coredns (NXDOMAIN), ${NAME} @ node (SERVFAIL); see dns/resolve`);
   });
 
   it('an upstream resolver that does not know the private name is not a split view', async () => {
@@ -81,7 +99,7 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
       harbor: { url: `https://${NAME}` },
       dns: { resolvers: [{ name: 'coredns', address: c.address, role: 'cluster' }, { name: 'node', address: n.address, role: 'node' }, { name: 'public', address: up.address, role: 'upstream' }] },
     });
-    expectCauses(await runChecks(dnsChecks, ctx), { 'resolve': ['dns.nxdomain'] });
+    expectCauses(await runChecks(dnsChecks, ctx), { 'resolve': ['dns.nxdomain'] }, { expected: 'not-configured', corefile: 'not-configured' });
   });
 
   it('queries each resolver × name once per run and records transport and latency', async () => {
@@ -93,9 +111,10 @@ describe('dns checks against a real DNS server on 127.0.0.1', () => {
     expect(ev.observations[0]).toMatchObject({ transport: 'tcp', truncated: true, addresses: [IP] });
   });
 
-  it('is skipped without resolvers (the system resolver is never queried)', async () => {
+  it('is not checked (not configured) without resolvers (the system resolver is never queried)', async () => {
     const results = await runChecks(dnsChecks, testContext({ harbor: { url: `https://${NAME}` } }));
-    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(results.map((r) => `${r.status} (${r.notChecked})`)).toEqual(Array(5).fill('not-checked (not-configured)'));
+    expect(results[0]!.reason).toMatch(/^no dns.resolvers configured/);
   });
 });
 
@@ -130,7 +149,7 @@ describe('dns.corefile lint', () => {
     const ctx = testContext({ harbor: { url: 'https://harbor.yourdomain.com' }, dns: { corefile: testdata(file), names } });
     const results = await runChecks(dnsChecks, ctx);
     const r = results.find((x) => x.id === 'corefile')!;
-    expect(r.status).not.toBe('error');
+    expect(r.status).toBe(expected.length ? 'failed' : 'passed');
     expect(r.findings.map((f) => f.cause)).toEqual(expected);
   });
 

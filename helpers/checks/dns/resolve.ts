@@ -2,7 +2,7 @@ import type { CauseId } from '../../findings/cause-ids.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import type { DnsOutcome } from '../../net/dns-query.ts';
-import type { Check } from '../check.ts';
+import type { Check, CheckOutput } from '../check.ts';
 import { dnsObservations, observationEvidence, resolverLabel, resolversApply, subjectOf, type DnsObservation } from './session.ts';
 
 const OUTCOME_CAUSE: Record<Exclude<DnsOutcome, 'answer'>, CauseId> = {
@@ -14,6 +14,25 @@ const OUTCOME_CAUSE: Record<Exclude<DnsOutcome, 'answer'>, CauseId> = {
   error: 'dns.servfail',
   timeout: 'dns.timeout',
 };
+
+/** The cause dns/resolve reports for an observation without an answer. */
+function outcomeCause(o: DnsObservation): CauseId | undefined {
+  return o.result.outcome === 'answer' ? undefined : OUTCOME_CAUSE[o.result.outcome];
+}
+
+/**
+ * Not checked for the observations dns/resolve failed (no answer to judge), when there are any:
+ * the output's notChecked lists them, blocked by the first one's cause.
+ */
+export function unanswered(obs: DnsObservation[], why: string): CheckOutput['notChecked'] {
+  const failed = obs.filter((o) => o.result.outcome !== 'answer');
+  if (failed.length === 0) return undefined;
+  return {
+    kind: 'blocked',
+    blockedBy: outcomeCause(failed[0]!)!,
+    reason: `${why} for ${failed.map((o) => `${subjectOf(o)} (${o.result.rcode ?? o.result.outcome})`).join(', ')}; see dns/resolve`,
+  };
+}
 
 function failure(o: DnsObservation, timeoutMs: number): Finding | undefined {
   const r = o.result;
@@ -52,7 +71,8 @@ export const dnsExpected: Check = {
   async run(ctx) {
     const obs = await dnsObservations(ctx);
     const findings: Finding[] = [];
-    for (const o of obs) {
+    const judged = obs.filter((o) => (o.resolver.expect ?? ctx.target.dns.expect).length > 0);
+    for (const o of judged) {
       const expected = o.resolver.expect ?? ctx.target.dns.expect;
       if (!expected.length || o.result.outcome !== 'answer') continue; // failures are dns.resolve's
       if (o.result.addresses.some((a) => expected.includes(a))) continue;
@@ -62,7 +82,8 @@ export const dnsExpected: Check = {
         evidence: { ...observationEvidence(o), expected },
       }));
     }
-    return { findings, evidence: { checked: obs.filter((o) => o.result.outcome === 'answer').length } };
+    const notChecked = unanswered(judged, 'no answer to compare');
+    return { findings, evidence: { checked: judged.filter((o) => o.result.outcome === 'answer').length }, ...(notChecked ? { notChecked } : {}) };
   },
 };
 
@@ -82,6 +103,7 @@ export const dnsLatency: Check = {
         params: { name: o.name, resolver: resolverLabel(o.resolver), value: o.result.latencyMs, threshold },
         evidence: observationEvidence(o),
       }));
-    return { findings, evidence: { thresholdMs: threshold, latencies: obs.map((o) => ({ name: o.name, resolver: o.resolver.name, latencyMs: o.result.latencyMs })) } };
+    const notChecked = unanswered(obs.filter((o) => o.result.outcome === 'timeout'), 'no answer within timeouts.requestMs, so no latency to judge,');
+    return { findings, evidence: { thresholdMs: threshold, latencies: obs.map((o) => ({ name: o.name, resolver: o.resolver.name, latencyMs: o.result.latencyMs })) }, ...(notChecked ? { notChecked } : {}) };
   },
 };

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeClusterBody, startDescribeClusterEndpoint, type DescribeClusterEndpoint } from '../../../fixtures/eks/describe-cluster-endpoint.ts';
 import { startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
 import { createNode, createPod, ensureNamespace } from '../../../fixtures/kube/seed.ts';
-import { UsageError } from '../../errors.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCheck } from '../../runner/run-check.ts';
 import { createCheckContext } from '../../runner/context.ts';
 import { parseTarget } from '../../target/load.ts';
 import { cidrContains, cidrsOverlap, isRfc1918, parseCidr } from './cidr.ts';
@@ -98,7 +101,37 @@ describe('eks checks against a local DescribeCluster endpoint and a real kube-ap
     expect(invalid.sort()).toEqual(['10.100.0.0/24', '100.64.0.0/16']);
   });
 
-  it('an unknown cluster is a UsageError naming it', async () => {
-    await expect(eksClusterCheck.run(createCheckContext(target('nope'), { signal: AbortSignal.timeout(30_000) }))).rejects.toThrow(UsageError);
+  it('an unknown cluster is not-checked (not configured), naming it', async () => {
+    const out = await eksClusterCheck.run(createCheckContext(target('nope'), { signal: AbortSignal.timeout(30_000) }));
+    expect(out).toMatchObject({ findings: [], notChecked: { kind: 'not-configured', reason: 'aws.clusterName: no EKS cluster nope in us-west-2' } });
+  });
+});
+
+describe('eks without AWS credentials', () => {
+  const vars = [...ENV, 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN'] as const;
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    for (const k of vars) saved[k] = process.env[k];
+    for (const k of vars) delete process.env[k];
+    // No env keys, no shared files, no instance metadata: the default chain finds nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'hd-eks-'));
+    process.env.AWS_CONFIG_FILE = join(dir, 'no-config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials');
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  });
+  afterAll(() => {
+    for (const k of vars) if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+  });
+
+  it('is not-checked (not configured) and says what is missing — never errored', async () => {
+    // The kubeconfig names a closed loopback port: nothing connects before DescribeCluster fails.
+    const dir = mkdtempSync(join(tmpdir(), 'hd-eks-kc-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'current-context: c', 'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]', 'users: [{ name: u, user: { token: t } }]', 'contexts: [{ name: c, context: { cluster: c, user: u } }]'].join('\n'));
+    const t = parseTarget(['harbor:', '  url: https://harbor.sandbox.test', 'kubernetes:', `  kubeconfig: ${kubeconfig}`, 'aws:', '  region: us-west-2', '  clusterName: hybrid', '  endpoint: http://127.0.0.1:1'].join('\n'));
+    const r = await runCheck(eksClusterCheck, createCheckContext(t, { signal: AbortSignal.timeout(30_000), secrets: {} }));
+    expect(r).toMatchObject({ status: 'not-checked', notChecked: 'not-configured', findings: [] });
+    expect(r.reason).toMatch(/^no AWS credentials found \(default provider chain: AWS_ACCESS_KEY_ID/);
   });
 });

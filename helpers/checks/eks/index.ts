@@ -1,6 +1,5 @@
 import { DescribeClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-eks';
-import type { Check, CheckContext } from '../check.ts';
-import { UsageError } from '../../errors.ts';
+import { notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { withKube } from '../../kube/context.ts';
@@ -19,7 +18,13 @@ import { cidrContains, cidrsOverlap, cidrWithin, isRfc1918, parseCidr, type Cidr
 /** DescribeCluster limit per list (EKS API reference: RemoteNodeNetwork / RemotePodNetwork). */
 const MAX_CIDRS = 15;
 
-export function describeCluster(ctx: CheckContext): Promise<Cluster> {
+/**
+ * DescribeCluster once per run. What the target or the environment does not provide — no AWS
+ * credentials, a cluster name that does not exist in the region, an identity without
+ * eks:DescribeCluster — is a not-checked (not-configured) outcome saying what is missing: the
+ * check cannot judge the cluster, and hybrid-doctor did not fail.
+ */
+export function describeCluster(ctx: CheckContext): Promise<{ cluster: Cluster } | { notChecked: CheckOutput }> {
   return ctx.once('eks:describe-cluster', async () => {
     const aws = ctx.target.aws!;
     const client = new EKSClient({
@@ -30,13 +35,15 @@ export function describeCluster(ctx: CheckContext): Promise<Cluster> {
     });
     try {
       const out = await client.send(new DescribeClusterCommand({ name: aws.clusterName }), { abortSignal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.target.timeouts.requestMs * 2)]) });
-      if (!out.cluster) throw new UsageError(`aws: DescribeCluster ${aws.clusterName} returned no cluster`);
-      return out.cluster;
+      if (!out.cluster) return { notChecked: notConfigured(`aws: DescribeCluster ${aws.clusterName} in ${aws.region} returned no cluster`) };
+      return { cluster: out.cluster };
     } catch (err) {
       const name = (err as { name?: string }).name ?? '';
-      if (name === 'CredentialsProviderError' || /credential/i.test(name)) throw new UsageError('aws: no AWS credentials found (default provider chain: env, shared config/SSO, instance role)', { cause: err });
-      if (name === 'ResourceNotFoundException') throw new UsageError(`aws: cluster ${aws.clusterName} not found in ${aws.region}`, { cause: err });
-      if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') throw new UsageError(`aws: DescribeCluster denied (${name}); the identity needs eks:DescribeCluster`, { cause: err });
+      if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
+        return { notChecked: notConfigured('no AWS credentials found (default provider chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or shared config/SSO, container or instance role)') };
+      }
+      if (name === 'ResourceNotFoundException') return { notChecked: notConfigured(`aws.clusterName: no EKS cluster ${aws.clusterName} in ${aws.region}`) };
+      if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') return { notChecked: notConfigured(`DescribeCluster was denied (${name}): the AWS identity needs eks:DescribeCluster on ${aws.clusterName}`) };
       throw err;
     } finally {
       client.destroy();
@@ -80,7 +87,9 @@ export const eksClusterCheck: Check = {
   applies: (t) => (t.aws ? (t.kubernetes ? true : 'aws is set but no kubernetes block (nodes cannot be compared)') : 'no aws block in the target'),
   run: (ctx) =>
     withKube(ctx, async (kube) => {
-      const cluster = await describeCluster(ctx);
+      const described = await describeCluster(ctx);
+      if ('notChecked' in described) return described.notChecked;
+      const { cluster } = described;
       const name = cluster.name ?? ctx.target.aws!.clusterName;
       const findings: Finding[] = [];
       const rn = cluster.remoteNetworkConfig;

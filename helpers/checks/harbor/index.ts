@@ -4,7 +4,7 @@ import { getProject, getSystemInfo, harborGet, type ApiOutcome } from '../../reg
 import { harborUrl } from '../../registry/http.ts';
 import { harborImages, projectOf } from '../../registry/probe-images.ts';
 import { isTransportOwned, reportOnce, transportOutcome } from '../../registry/reachability.ts';
-import type { Check, CheckContext, CheckOutput } from '../check.ts';
+import { blocked, mergeSubjects, notApplicable, notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 
 /**
  * harbor suite: the Harbor API itself. Transport failures below HTTP follow the once-per-run rule
@@ -20,12 +20,12 @@ async function apiFailure(ctx: CheckContext, path: string, o: Extract<ApiOutcome
   const url = new URL(`/api/v2.0${path}`, harborUrl(ctx.target)).toString();
   if ('failure' in o) {
     if (isTransportOwned(o.failure)) return transportOutcome(ctx, o.failure);
-    if (!(await reportOnce(ctx, 'harbor.unreachable'))) return { findings: [], evidence: { blockedBy: 'harbor.unreachable', transport: o.failure } };
+    if (!(await reportOnce(ctx, 'harbor.unreachable'))) return blocked('harbor.unreachable', `the Harbor API did not answer ${path} (${o.failure.detail}); reported once per run, by another harbor check`, { transport: o.failure });
     return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, detail: o.failure.detail, ...(o.failure.code ? { code: o.failure.code } : {}) }, evidence: { transport: o.failure } })], evidence: { transport: o.failure } };
   }
   const ev = { status: o.status, headers: o.headers, body: o.bodySnippet };
-  if (o.status === 401 || o.status === 403) return { findings: [], evidence: { ...ev, note: 'admin credentials refused or missing' } };
-  if (!(await reportOnce(ctx, 'harbor.unreachable'))) return { findings: [], evidence: { ...ev, blockedBy: 'harbor.unreachable' } };
+  if (o.status === 401 || o.status === 403) return notConfigured(`the Harbor API answered ${path} with HTTP ${o.status}: harbor.admin credentials are missing or refused`, ev);
+  if (!(await reportOnce(ctx, 'harbor.unreachable'))) return blocked('harbor.unreachable', `the Harbor API answered ${path} with HTTP ${o.status}; reported once per run, by another harbor check`, ev);
   return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, status: o.status, ...(o.bodySnippet.trim() ? { detail: o.bodySnippet.slice(0, 200) } : {}) }, evidence: ev })], evidence: ev };
 }
 
@@ -84,7 +84,7 @@ const systeminfoCheck: Check = {
       if (v && originOf(v, harbor.protocol) !== harbor.origin) mismatches.push({ field, value: v });
     }
     if (mismatches.length === 0) return { findings: [], evidence: { systeminfo: info } };
-    if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return { findings: [], evidence: { systeminfo: info, blockedBy: 'harbor.external-url-mismatch' } };
+    if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return blocked('harbor.external-url-mismatch', `Harbor's ${mismatches.map((m) => `${m.field} ${m.value}`).join(', ')} is not ${harbor.origin} (reported once per run, by robot-auth/challenge)`, { systeminfo: info });
     const first = mismatches[0]!;
     return {
       findings: [finding('harbor.external-url-mismatch', { subject: harbor.host, params: { url: first.value, expected: ctx.target.harbor.url, field: first.field }, evidence: { systeminfo: info, mismatches } })],
@@ -105,27 +105,33 @@ const projectPostureCheck: Check = {
   title: 'projects scan on push and block vulnerable images',
   applies: (t) => (!t.harbor.admin ? 'needs harbor.admin to read project metadata' : true),
   async run(ctx) {
-    const findings: Finding[] = [];
-    const evidence: Record<string, unknown> = {};
-    for (const name of postureProjects(ctx)) {
+    const projects = postureProjects(ctx);
+    if (projects.length === 0) return noProjects();
+    const outputs: { subject: string; out: CheckOutput }[] = [];
+    for (const name of projects) {
       const r = await getProject(ctx, name);
       if (!r.ok) {
-        if ('failure' in r || r.status >= 500) {
-          const out = await apiFailure(ctx, `/projects/${name}`, r);
-          findings.push(...out.findings);
-          evidence[name] = out.evidence;
-        } else evidence[name] = { status: r.status };
+        outputs.push({ subject: name, out: await projectUnread(ctx, name, r) });
         continue;
       }
       const md = r.json.metadata ?? {};
-      evidence[name] = { metadata: md };
       const severity = md.severity ?? 'none';
+      const findings: Finding[] = [];
       if (md.auto_scan !== 'true') findings.push(finding('harbor.auto-scan-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md } }));
       if (md.prevent_vul !== 'true') findings.push(finding('harbor.prevent-vul-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md, severity } }));
+      outputs.push({ subject: name, out: { findings, evidence: { metadata: md } } });
     }
-    return { findings, evidence };
+    return mergeSubjects(outputs);
   },
 };
+
+const noProjects = () => notApplicable('no project to look at: harbor.projects is empty and no image in the target is on the Harbor host');
+
+/** A project whose metadata could not be read: a transport/5xx failure (once per run) or a 4xx. */
+async function projectUnread(ctx: CheckContext, name: string, r: Extract<ApiOutcome<unknown>, { ok: false }>): Promise<CheckOutput> {
+  if ('failure' in r || r.status >= 500 || r.status === 401 || r.status === 403) return apiFailure(ctx, `/projects/${name}`, r);
+  return notConfigured(`Harbor has no readable project ${name} (HTTP ${r.status})`, { status: r.status });
+}
 
 /** Harbor version ≥ 2.9 (Notary removed)? Unknown versions count as current. */
 export function notaryRemoved(version: string | undefined): boolean {
@@ -141,19 +147,27 @@ const notaryCheck: Check = {
   title: 'no project relies on Notary content trust (removed in Harbor 2.9)',
   async run(ctx) {
     const info = await getSystemInfo(ctx);
-    const version = info.ok ? info.json.harbor_version : undefined;
+    if (!info.ok) return apiFailure(ctx, '/systeminfo', info);
+    const version = info.json.harbor_version;
     const evidence: Record<string, unknown> = { harborVersion: version ?? null };
     if (!notaryRemoved(version)) return { findings: [], evidence };
-    const findings: Finding[] = [];
-    if (!ctx.target.harbor.admin) return { findings, evidence: { ...evidence, note: 'project metadata needs harbor.admin' } };
-    for (const name of postureProjects(ctx)) {
+    if (!ctx.target.harbor.admin) return notConfigured(`Harbor ${version ?? '(version unknown)'} has no Notary; whether a project still relies on content trust needs harbor.admin to read project metadata`, evidence);
+    const projects = postureProjects(ctx);
+    if (projects.length === 0) return noProjects();
+    const outputs: { subject: string; out: CheckOutput }[] = [];
+    for (const name of projects) {
       const r = await getProject(ctx, name);
-      if (!r.ok) continue;
-      if (r.json.metadata?.enable_content_trust === 'true') {
-        findings.push(finding('harbor.notary-removed', { subject: `project/${name}`, params: { project: name, version: version ?? 'unknown' }, evidence: { metadata: r.json.metadata, harborVersion: version } }));
+      if (!r.ok) {
+        outputs.push({ subject: name, out: await projectUnread(ctx, name, r) });
+        continue;
       }
+      const findings = r.json.metadata?.enable_content_trust === 'true'
+        ? [finding('harbor.notary-removed', { subject: `project/${name}`, params: { project: name, version: version ?? 'unknown' }, evidence: { metadata: r.json.metadata, harborVersion: version } })]
+        : [];
+      outputs.push({ subject: name, out: { findings, evidence: { enableContentTrust: r.json.metadata?.enable_content_trust ?? null } } });
     }
-    return { findings, evidence };
+    const merged = mergeSubjects(outputs);
+    return { ...merged, evidence: { ...evidence, projects: merged.evidence } };
   },
 };
 

@@ -17,18 +17,19 @@ import {
 import { probeImages, type ProbeImage } from '../../registry/probe-images.ts';
 import { isTransportOwned, registryReachability, reportOnce, transportOutcome } from '../../registry/reachability.ts';
 import type { ImageReference } from '../../registry/reference.ts';
-import type { Check, CheckContext, CheckOutput } from '../check.ts';
+import { blocked, mergeSubjects, notApplicable, type Check, type CheckContext, type CheckOutput, type NotChecked } from '../check.ts';
 
 /**
  * image-pull suite: per image, the steps containerd takes. Each image's pull is one memoised
- * staged state (`ctx.once('image-pull:<ref>')`); every check reports only its own stage and
- * records `{ blockedBy }` when an earlier stage failed (the earlier check reported it).
+ * staged state (`ctx.once('image-pull:<ref>')`); every check reports only its own stage, and an
+ * image whose earlier stage failed is not-checked, blocked by that stage's cause (reported once,
+ * by the earlier check). A check is not-checked as soon as one image could not be judged.
  */
 
 const SUITE = 'image-pull' as const;
 const hasImages = (t: CheckContext['target']): true | string => (t.images.length ? true : 'no images in the target');
 
-type Blocked = { blockedBy: string; detail?: string };
+type Blocked = NotChecked;
 
 interface PullState {
   image: ProbeImage;
@@ -43,9 +44,9 @@ interface PullState {
 
 function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
   return ctx.once(`image-pull:${image.ref}`, async (): Promise<PullState> => {
-    if (!image.parsed.ok) return { image, blocked: { blockedBy: 'image.invalid-reference' } };
+    if (!image.parsed.ok) return { image, blocked: { kind: 'blocked', blockedBy: 'image.invalid-reference', reason: 'the reference does not parse (see image-pull/reference)' } };
     const ref = image.parsed.ref;
-    if (!image.onHarbor) return { image, ref, blocked: { blockedBy: 'not-on-harbor', detail: `${ref.domain} is not the Harbor host` } };
+    if (!image.onHarbor) return { image, ref, blocked: { kind: 'not-applicable', reason: `${ref.domain} is not the Harbor host` } };
     const reach = await registryReachability(ctx);
     if (!reach.ok) return { image, ref, transport: reach.failure };
     const bearer = reach.probe.bearer;
@@ -54,11 +55,14 @@ function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
     if (bearer) {
       const t = robotCredentials(ctx) ? await robotPullToken(ctx, bearer, ref.repository) : await anonymousPullToken(ctx, bearer, ref.repository);
       tEv = tokenEvidence(t);
-      if (t.kind === 'unreachable') return { image, ref, blocked: { blockedBy: 'auth.token-realm-unreachable' }, tokenEvidence: tEv };
-      if (t.kind === 'rejected') return { image, ref, blocked: { blockedBy: robotCredentials(ctx) ? 'auth.credentials-invalid' : 'auth.credentials-missing' }, tokenEvidence: tEv };
+      if (t.kind === 'unreachable') return { image, ref, blocked: { kind: 'blocked', blockedBy: 'auth.token-realm-unreachable', reason: `the token realm ${bearer.realm} is unreachable (see robot-auth)` }, tokenEvidence: tEv };
+      if (t.kind === 'rejected') {
+        const robot = robotCredentials(ctx);
+        return { image, ref, blocked: { kind: 'blocked', blockedBy: robot ? 'auth.credentials-invalid' : 'auth.credentials-missing', reason: `the token request for ${ref.repository} was refused (HTTP ${t.status}${robot ? '' : ', no credentials'}; see robot-auth)` }, tokenEvidence: tEv };
+      }
       if (!grantedActions(t.claims, ref.repository).includes('pull') && robotCredentials(ctx)) {
         // Empty grant: robot-auth/token disambiguates (disabled, expired, wrong secret, scope).
-        return { image, ref, blocked: { blockedBy: 'robot-auth/token' }, tokenEvidence: tEv };
+        return { image, ref, blocked: { kind: 'blocked', blockedBy: 'robot-auth/token', reason: `the robot's token grants no pull on ${ref.repository} (see robot-auth/token)` }, tokenEvidence: tEv };
       }
       token = t.token;
     }
@@ -70,24 +74,30 @@ function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
 
 const isPolicy = (c: string) => c === 'image.policy-vulnerability' || c === 'image.policy-unsigned';
 
-/** Runs `each` for every image and merges outputs, evidence keyed by image ref. */
+/** Runs `each` for every image and merges outputs (see `mergeSubjects`), evidence keyed by image ref. */
 async function perImage(ctx: CheckContext, each: (img: ProbeImage) => Promise<CheckOutput>): Promise<CheckOutput> {
-  const findings: Finding[] = [];
-  const evidence: Record<string, unknown> = {};
+  const outputs: { subject: string; out: CheckOutput }[] = [];
   for (const img of probeImages(ctx.target)) {
+    // The runner reports a check cut by a deadline as not-checked (deadline); stop early.
     if (ctx.signal.aborted) break;
-    const out = await each(img);
-    findings.push(...out.findings);
-    evidence[img.ref] = out.evidence ?? {};
+    outputs.push({ subject: img.ref, out: await each(img) });
   }
-  return { findings, evidence };
+  return mergeSubjects(outputs);
+}
+
+/** Not checked because of an earlier stage (reference, token, manifest), as the state says. */
+function stageBlocked(s: PullState, evidence: Record<string, unknown> = {}): CheckOutput {
+  if (s.blocked) return { findings: [], evidence: { ...evidence, ...(s.tokenEvidence ? { token: s.tokenEvidence } : {}) }, notChecked: s.blocked };
+  const m = s.manifest;
+  const cause = s.transport?.cause ?? (m && m.kind !== 'ok' && m.kind !== 'transport' ? m.cause : undefined);
+  return blocked(cause ?? 'image-pull/manifest', `the manifest was not served${cause ? ` (${cause})` : ''}; see image-pull/manifest`, evidence);
 }
 
 /** Output for a transport failure at the pull stage: dns/tls/net once per run; timeouts here. */
 async function transportFor(ctx: CheckContext, img: ProbeImage, f: TransportFailure): Promise<CheckOutput> {
   if (isTransportOwned(f)) return transportOutcome(ctx, f);
   const cause = f.kind === 'timeout' || f.kind === 'aborted' ? 'image.pull-timeout' : f.cause === 'image.pull-interrupted' ? 'image.pull-interrupted' : 'image.unknown';
-  if (!(await reportOnce(ctx, `${cause}:${img.ref}`))) return { findings: [], evidence: { blockedBy: cause } };
+  if (!(await reportOnce(ctx, `${cause}:${img.ref}`))) return blocked(cause, `${f.detail} (reported once per run, by another image-pull check)`, { transport: f });
   return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, ...(img.parsed.ok ? { host: img.parsed.ref.domain } : {}), detail: f.detail, ...(f.code ? { code: f.code } : {}) }, evidence: { transport: f } })], evidence: { transport: f } };
 }
 
@@ -112,15 +122,16 @@ const manifestCheck: Check = {
   run: (ctx) =>
     perImage(ctx, async (img) => {
       const s = await pullState(ctx, img);
-      if (s.blocked) return { findings: [], evidence: { ...s.blocked, token: s.tokenEvidence } };
+      if (s.blocked) return stageBlocked(s);
       if (s.transport) return transportFor(ctx, img, s.transport);
       const m = s.manifest!;
       if (m.kind === 'ok') return { findings: [], evidence: { mediaType: m.mediaType, digest: m.digest, size: m.size, headStatus: m.headStatus, headMs: m.headMs, getMs: m.getMs, token: s.tokenEvidence } };
       if (m.kind === 'http') {
         const ev = { status: m.status, errors: m.errors, headers: m.headers, body: m.bodySnippet, token: s.tokenEvidence };
-        if (isPolicy(m.cause)) return { findings: [], evidence: { ...ev, blockedBy: 'image-pull/policy' } };
+        // A policy refusal is image-pull/policy's finding; the manifest itself is not judged.
+        if (isPolicy(m.cause)) return blocked(m.cause, `Harbor refused the manifest by project policy (HTTP ${m.status}); see image-pull/policy`, ev);
         if (m.cause === 'auth.insufficient-scope' && !(await reportOnce(ctx, `auth.insufficient-scope:${ctx.target.robot?.name ?? ''}:${s.ref!.repository}`))) {
-          return { findings: [], evidence: { ...ev, blockedBy: m.cause } };
+          return blocked(m.cause, `the token grants no pull on ${s.ref!.repository} (reported once per run, by robot-auth)`, ev);
         }
         const code = m.errors[0]?.code;
         return {
@@ -163,10 +174,10 @@ const platformsCheck: Check = {
   run: (ctx) =>
     perImage(ctx, async (img) => {
       const s = await pullState(ctx, img);
-      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
+      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return stageBlocked(s);
       const p = await platformsOf(ctx, s);
-      if (!p) return { findings: [], evidence: { blockedBy: 'image-pull/manifest' } };
-      if (p.config && p.config.kind !== 'ok') return { findings: [], evidence: { blockedBy: 'image-pull/blobs', config: p.config } };
+      if (!p) return stageBlocked(s);
+      if (p.config && p.config.kind !== 'ok') return blocked(p.config.kind === 'transport' ? p.config.failure.cause : p.config.cause, 'the image config blob (which names the platform) did not download; see image-pull/blobs', { config: p.config });
       const evidence = { wanted: img.platforms, available: p.platforms };
       const findings = img.platforms
         .filter((want) => !p.platforms.some((have) => platformMatches(want, have)))
@@ -183,14 +194,14 @@ const blobsCheck: Check = {
   run: (ctx) =>
     perImage(ctx, async (img) => {
       const s = await pullState(ctx, img);
-      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
+      if (s.blocked || s.transport || s.manifest?.kind !== 'ok') return stageBlocked(s);
       const repo = s.ref!.repository;
       let m = s.manifest;
       let platform: string | undefined;
       if (isIndex(m.mediaType, m.json)) {
         const children = indexPlatforms(m.json);
         const pick = children.find((c) => img.platforms.some((w) => platformMatches(w, c.platform))) ?? children[0];
-        if (!pick) return { findings: [], evidence: { blockedBy: 'image-pull/platforms' } };
+        if (!pick) return notApplicable('the image index lists no platform manifest: no blob to download (see image-pull/platforms)');
         platform = pick.platform;
         const child = await fetchManifest(ctx, repo, pick.descriptor.digest, s.token);
         if (child.kind === 'transport') return transportFor(ctx, img, child.failure);
@@ -214,8 +225,8 @@ const blobsCheck: Check = {
         if (r.kind === 'ok') continue;
         if (r.kind === 'transport') {
           const out = await transportFor(ctx, img, r.failure);
-          findings.push(...out.findings);
-          break;
+          // Reported by another check: this image's blobs were not judged.
+          return { ...out, evidence: { platform, blobs: results } };
         }
         const cause = r.cause;
         const detail = r.kind === 'http' ? `${r.status} ${r.errors[0]?.code ?? ''} ${r.errors[0]?.message ?? ''}`.trim() : r.detail;
@@ -235,8 +246,10 @@ const policyCheck: Check = {
     perImage(ctx, async (img) => {
       const s = await pullState(ctx, img);
       const m = s.manifest;
-      if (s.blocked || s.transport || !m) return { findings: [], evidence: { blockedBy: s.blocked?.blockedBy ?? 'image-pull/manifest' } };
-      if (m.kind !== 'http' || !isPolicy(m.cause)) return { findings: [], evidence: { allowed: m.kind === 'ok' } };
+      if (s.blocked || s.transport || !m) return stageBlocked(s);
+      if (m.kind === 'ok') return { findings: [], evidence: { allowed: true } };
+      // Another refusal (not found, denied, invalid) hides whether a policy would allow the pull.
+      if (m.kind !== 'http' || !isPolicy(m.cause)) return stageBlocked(s);
       const e = m.errors[0];
       const ev = { status: m.status, errors: m.errors };
       return {

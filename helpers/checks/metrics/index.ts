@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Check, CheckContext, CheckOutput } from '../check.ts';
+import { blocked, notApplicable, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { harborUrl } from '../../registry/http.ts';
@@ -75,12 +75,27 @@ function scrapeEvidence(s: MetricsScrape): Record<string, unknown> {
   return { scrape: one(s.main), ...(s.core ? { coreScrape: one(s.core) } : {}), note: 'counters are cumulative since each Harbor process started; ratios cover that whole period (one scrape)' };
 }
 
-/** Runs `fn` only when the scrape worked; otherwise no finding (metrics.scrape reports it). */
+/** Runs `fn` only when the scrape worked; otherwise not-checked, blocked by metrics.unreachable (metrics/scrape reports it). */
 async function withFamilies(ctx: CheckContext, fn: (f: Families, s: MetricsScrape) => CheckOutput): Promise<CheckOutput> {
   const s = await scrapeTarget(ctx);
-  if (!s.main.ok) return { findings: [], evidence: { ...scrapeEvidence(s), skipped: 'metrics endpoint unreachable; reported by metrics/scrape' } };
+  if (!s.main.ok) return blocked('metrics.unreachable', `the metrics endpoint ${s.main.url} could not be scraped (${s.main.detail}); see metrics/scrape`, scrapeEvidence(s));
   const out = fn(s.families, s);
-  return { findings: out.findings, evidence: { ...scrapeEvidence(s), ...out.evidence } };
+  return { ...out, evidence: { ...scrapeEvidence(s), ...out.evidence } };
+}
+
+/**
+ * Not checked: none of `names` is exposed. Blocked by metrics.families-missing when metrics/families
+ * reports one of them (it is required), else not applicable (the target does not require it).
+ */
+function familyAbsent(ctx: CheckContext, names: string[]): CheckOutput {
+  const required: readonly string[] = ctx.target.metrics!.requiredFamilies ?? DEFAULT_REQUIRED_FAMILIES;
+  const reason = `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not exposed by ${ctx.target.metrics!.url}`;
+  return names.some((n) => required.includes(n)) ? blocked('metrics.families-missing', `${reason} (see metrics/families)`) : notApplicable(`${reason} (not in metrics.requiredFamilies)`);
+}
+
+/** Not checked: too few requests counted for a ratio to mean anything. */
+function tooFewRequests(total: number, minRequests: number, evidence: Record<string, unknown>): CheckOutput {
+  return notApplicable(`only ${total} request(s) counted, fewer than metrics.thresholds.minRequests (${minRequests}): the ratio is not judged`, evidence);
 }
 
 /** Shares of status classes in a request counter with a `code` label. */
@@ -140,11 +155,12 @@ export const authFailuresCheck: Check = {
   run: (ctx) => withFamilies(ctx, (fams) => {
     const th = ctx.target.metrics!.thresholds;
     const fam = requestFamily(fams);
-    if (!fam) return { findings: [], evidence: { skipped: `${REQUESTS} absent (see metrics/families)` } };
+    if (!fam) return familyAbsent(ctx, [REQUESTS, REGISTRY_REQUESTS]);
     const { total, c401 } = shares(fam);
     const ratio = total > 0 ? c401 / total : 0;
     const evidence = { family: fam.name, total, unauthorized: c401, ratio: round(ratio), threshold: th.authFailureRatio, minRequests: th.minRequests };
-    if (total < th.minRequests || ratio <= th.authFailureRatio) return { findings: [], evidence };
+    if (total < th.minRequests || total === 0) return tooFewRequests(total, th.minRequests, evidence);
+    if (ratio <= th.authFailureRatio) return { findings: [], evidence };
     return {
       findings: [finding('metrics.auth-failures-high', {
         subject: subjectOf(ctx),
@@ -164,13 +180,14 @@ export const errorsCheck: Check = {
   run: (ctx) => withFamilies(ctx, (fams) => {
     const th = ctx.target.metrics!.thresholds;
     const fam = requestFamily(fams);
-    if (!fam) return { findings: [], evidence: { skipped: `${REQUESTS} absent (see metrics/families)` } };
+    if (!fam) return familyAbsent(ctx, [REQUESTS, REGISTRY_REQUESTS]);
     const { total, c5xx } = shares(fam);
     const ratio = total > 0 ? c5xx / total : 0;
     const byCode: Record<string, number> = {};
     for (const s of fam.samples) if (s.labels.code && /^5/.test(s.labels.code)) byCode[s.labels.code] = (byCode[s.labels.code] ?? 0) + s.value;
     const evidence = { family: fam.name, total, serverErrors: c5xx, byCode, ratio: round(ratio), threshold: th.errorRatio, minRequests: th.minRequests };
-    if (total < th.minRequests || ratio <= th.errorRatio) return { findings: [], evidence };
+    if (total < th.minRequests || total === 0) return tooFewRequests(total, th.minRequests, evidence);
+    if (ratio <= th.errorRatio) return { findings: [], evidence };
     return {
       findings: [finding('metrics.errors-high', {
         subject: subjectOf(ctx),
@@ -190,8 +207,9 @@ export const latencyCheck: Check = {
   run: (ctx) => withFamilies(ctx, (fams) => {
     const th = ctx.target.metrics!.thresholds;
     const fam = fams.get(LATENCY) ?? fams.get(REGISTRY_LATENCY);
-    if (!fam) return { findings: [], evidence: { skipped: `${LATENCY} absent (see metrics/families)` } };
+    if (!fam) return familyAbsent(ctx, [LATENCY, REGISTRY_LATENCY]);
     const series = p99Series(fam);
+    if (series.length === 0) return notApplicable(`${fam.name} has no series with observations yet: no p99 to judge`, { family: fam.name, type: fam.type });
     const slow = series.filter((s) => s.p99 > th.latencySeconds).sort((a, b) => b.p99 - a.p99);
     const label = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') || '(all)';
     const evidence = {
@@ -221,14 +239,18 @@ export const quotaCheck: Check = {
     const th = ctx.target.metrics!.thresholds;
     const usage = fams.get('harbor_project_quota_usage_byte');
     const quota = fams.get('harbor_project_quota_byte');
-    if (!usage || !quota) return { findings: [], evidence: { skipped: 'harbor_project_quota_* absent (see metrics/families)' } };
+    if (!usage || !quota) return familyAbsent(ctx, ['harbor_project_quota_usage_byte', 'harbor_project_quota_byte'].filter((n) => !fams.has(n)));
     const findings: Finding[] = [];
     const projects: Record<string, unknown>[] = [];
+    const noUsage: string[] = [];
     for (const s of quota.samples) {
       const project = s.labels.project_name;
       if (!project) continue;
       const used = usage.samples.find((u) => u.labels.project_name === project)?.value;
-      if (used === undefined) continue;
+      if (used === undefined) {
+        noUsage.push(project);
+        continue;
+      }
       // Harbor stores an unlimited storage quota as -1.
       if (s.value < 0 || !(s.value > 0)) { projects.push({ project, used, quota: s.value, unlimited: s.value < 0 }); continue; }
       const ratio = used / s.value;
@@ -241,7 +263,10 @@ export const quotaCheck: Check = {
         }));
       }
     }
-    return { findings, evidence: { threshold: th.quotaUsageRatio, projects } };
+    const evidence = { threshold: th.quotaUsageRatio, projects, ...(noUsage.length ? { noUsageSample: noUsage } : {}) };
+    if (projects.length === 0 && noUsage.length === 0) return notApplicable('harbor_project_quota_byte has no project samples: no quota to judge', evidence);
+    if (noUsage.length) return { findings, evidence, notChecked: { kind: 'not-applicable', reason: `no harbor_project_quota_usage_byte sample for project(s) ${noUsage.join(', ')}` } };
+    return { findings, evidence };
   }),
 };
 
@@ -252,8 +277,9 @@ export const harborUpCheck: Check = {
   applies: hasMetrics,
   run: (ctx) => withFamilies(ctx, (fams) => {
     const up = fams.get('harbor_up');
-    if (!up) return { findings: [], evidence: { skipped: 'harbor_up absent (see metrics/families)' } };
+    if (!up) return familyAbsent(ctx, ['harbor_up']);
     const components = up.samples.map((s) => ({ component: s.labels.component ?? '(none)', up: s.value }));
+    if (components.length === 0) return notApplicable('harbor_up has no samples: no component to judge');
     // harbor_up{component} is the exporter's view of /api/v2.0/health (health_collector.go: 1 when "healthy").
     const down = components.filter((c) => c.up === 0);
     return {

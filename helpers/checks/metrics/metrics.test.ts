@@ -64,30 +64,37 @@ const ctxFor = (url: string, metrics: Record<string, unknown> = {}) =>
   testContext({ metrics: { url, ...metrics }, timeouts: { connectMs: 1000, requestMs: 800, runMs: 10000 } });
 
 const NONE = { scrape: [], families: [], 'auth-failures': [], errors: [], latency: [], quota: [], 'harbor-up': [], 'scrape-config': [] };
+/** Not-checked outcome per check when the scrape failed: the other checks are blocked by it. */
+const UNREACHABLE = Object.fromEntries(['families', 'auth-failures', 'errors', 'latency', 'quota', 'harbor-up'].map((id) => [id, 'blocked by metrics.unreachable']));
+const NO_CORE = { 'auth-failures': 'blocked by metrics.families-missing', errors: 'blocked by metrics.families-missing', latency: 'blocked by metrics.families-missing' };
+const FEW = { 'auth-failures': 'not-applicable', errors: 'not-applicable' };
 
 describe('metrics checks against a real HTTP server', () => {
   it.each([
-    ['healthy', {}],
-    ['high-401', { 'auth-failures': ['metrics.auth-failures-high'] }],
-    ['high-5xx', { errors: ['metrics.errors-high'] }],
-    ['slow', { latency: ['metrics.latency-high'] }],
-    ['few-requests', {}],
-    ['near-quota', { quota: ['metrics.storage-near-quota'] }],
-    ['component-down', { 'harbor-up': ['harbor.unhealthy'] }],
-    ['no-core', { families: ['metrics.families-missing', 'metrics.families-missing'] }],
-    ['html', { scrape: ['metrics.unreachable'] }],
-    ['json', { scrape: ['metrics.unreachable'] }],
-    ['plain', { scrape: ['metrics.unreachable'] }],
-    ['binary', { scrape: ['metrics.unreachable'] }],
-    ['empty', { scrape: ['metrics.unreachable'] }],
-    ['not-found', { scrape: ['metrics.unreachable'] }],
-    ['unauthorized', { scrape: ['metrics.unreachable'] }],
-    ['hang', { scrape: ['metrics.unreachable'] }],
-  ] as const)('%s', async (scenario, expected) => {
+    ['healthy', {}, {}],
+    ['high-401', { 'auth-failures': ['metrics.auth-failures-high'] }, {}],
+    ['high-5xx', { errors: ['metrics.errors-high'] }, {}],
+    ['slow', { latency: ['metrics.latency-high'] }, {}],
+    ['few-requests', {}, FEW],
+    ['near-quota', { quota: ['metrics.storage-near-quota'] }, {}],
+    ['component-down', { 'harbor-up': ['harbor.unhealthy'] }, {}],
+    ['no-core', { families: ['metrics.families-missing', 'metrics.families-missing'] }, NO_CORE],
+    ['html', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['json', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['plain', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['binary', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['empty', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['not-found', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['unauthorized', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+    ['hang', { scrape: ['metrics.unreachable'] }, UNREACHABLE],
+  ] as const)('%s', async (scenario, expected, notChecked: Record<string, string>) => {
     const results = await runChecks(metricsChecks, ctxFor(`${base}/${scenario}/metrics`));
-    expect(results.filter((r) => r.status === 'error').map((r) => r.reason)).toEqual([]);
+    expect(results.filter((r) => r.status === 'errored').map((r) => r.reason)).toEqual([]);
     const got = causesByCheck(results);
     expect(got).toEqual({ ...NONE, ...expected });
+    // Statuses: failed with findings, not-checked with why (scrape-config: no file in the target), else passed.
+    const want = { ...Object.fromEntries(Object.keys(NONE).map((id) => [id, (expected as Record<string, string[]>)[id] ? 'failed' : 'passed'])), 'scrape-config': 'not-configured', ...notChecked };
+    expect(Object.fromEntries(results.map((r) => [r.id, r.status !== 'not-checked' ? r.status : r.blockedBy ? `blocked by ${r.blockedBy}` : r.notChecked]))).toEqual(want);
   });
 
   it('refused port → metrics.unreachable saying so', async () => {
@@ -114,7 +121,7 @@ describe('metrics checks against a real HTTP server', () => {
     const results = await runChecks(metricsChecks, ctxFor(`${base}/not-found/metrics`));
     const findings = results.flatMap((r) => r.findings);
     expect(findings).toHaveLength(1);
-    expect(results.find((r) => r.id === 'errors')!.evidence).toMatchObject({ skipped: expect.stringMatching(/unreachable/) });
+    expect(results.find((r) => r.id === 'errors')).toMatchObject({ status: 'not-checked', notChecked: 'blocked', blockedBy: 'metrics.unreachable', reason: expect.stringMatching(/could not be scraped \(HTTP 404.*see metrics\/scrape$/) });
   });
 
   it('params carry the numbers the catalog renders', async () => {

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.ts';
-import type { Check } from '../check.ts';
+import { notConfigured, type Check } from '../check.ts';
 import { targetPath } from '../../target/load.ts';
 import { lintNodeConfigFile } from './lint.ts';
 
@@ -24,8 +24,9 @@ export const nodeconfigLintCheck: Check = {
       const r = lintNodeConfigFile(path, { harborHost });
       return { findings: r.findings, evidence: { file: path, ...r.evidence } };
     } catch (err) {
-      // Unreadable file or MIME user data: the check could not run; say so instead of inventing a finding.
-      if (err instanceof UsageError) throw new Error(`${err.message}${err.hint ? ` (${err.hint})` : ''}`, { cause: err });
+      // Unreadable file or MIME user data: the target's input is not a NodeConfig this check can
+      // read. Not a finding about the nodes, not a hybrid-doctor failure: not checked, saying why.
+      if (err instanceof UsageError) return notConfigured(`nodeconfig: ${err.message}${err.hint ? ` (${err.hint})` : ''}`, { file: path });
       throw err;
     }
   },

@@ -1,4 +1,4 @@
-import type { Check } from '../check.ts';
+import { notApplicable, type Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { redactor } from '../../redact.ts';
@@ -20,6 +20,7 @@ export const nodeInventoryCheck: Check = {
     withKube(ctx, async (kube) => {
       const selector = ctx.target.kubernetes!.hybridSelector;
       const nodes = await runNodes(ctx, kube);
+      if (nodes.length === 0) return notApplicable('the cluster has no node');
       const version = await kube.request<{ gitVersion?: string }>('GET', '/version', { what: 'get API server version', signal: ctx.signal });
       const server = version.gitVersion ?? '';
       const findings: Finding[] = [];
@@ -53,7 +54,7 @@ export const nodeProbeCheck: Check = {
     withKube(ctx, async (kube) => {
       const k = ctx.target.kubernetes!;
       const nodes = (await runNodes(ctx, kube)).filter((n) => matchesSelector(n.metadata.labels, k.hybridSelector) && nodeReady(n).ready);
-      if (!nodes.length) return { findings: [], evidence: { skipped: `no Ready node matches ${k.hybridSelector}` } };
+      if (!nodes.length) return notApplicable(`no Ready node matches ${k.hybridSelector}`);
       const host = probeRegistryHost(ctx);
       let served: import('../../net/cert-facts.ts').ParsedCert[] | undefined;
       if (harborUrl(ctx.target).protocol === 'https:') {
@@ -81,6 +82,7 @@ export const nodeProbeCheck: Check = {
       return runProbes(ctx, kube, specs, async (results) => {
         const findings: Finding[] = [];
         const perNode: Record<string, unknown>[] = [];
+        const unjudged: string[] = [];
         for (const [i, n] of nodes.entries()) {
           const node = n.metadata.name;
           const pull = results.find((r) => r.name === `node-pull-${i}`)!;
@@ -93,6 +95,7 @@ export const nodeProbeCheck: Check = {
             nodeFindings = a.findings;
             Object.assign(row, a.evidence);
           } else {
+            if (!pull.pullError) unjudged.push(`${node} (node files ${files.phase}${files.timedOut ? ', timed out' : ''}; pull ${pull.phase})`);
             row.files = files.pullError ? `not readable: the probe image is not cached and its pull failed (${files.pullError.reason})` : `not readable (${files.phase}${files.timedOut ? ', timed out' : ''})`;
           }
           findings.push(...nodeFindings);
@@ -107,7 +110,8 @@ export const nodeProbeCheck: Check = {
           }
           perNode.push(row);
         }
-        return { findings, evidence: { registryHost: host, nodes: perNode } };
+        // A node whose probe gave no output and no pull error was not judged.
+        return { findings, evidence: { registryHost: host, nodes: perNode }, ...(unjudged.length ? { notChecked: { kind: 'blocked' as const, reason: `the probe pods gave no output on ${unjudged.join(', ')}` } } : {}) };
       });
     }),
 };

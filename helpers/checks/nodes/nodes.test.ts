@@ -5,7 +5,9 @@ import { parseCert } from '../../net/cert-facts.ts';
 import { createPki } from '../../net/test-pki.ts';
 import { createCheckContext } from '../../runner/context.ts';
 import { parseTarget } from '../../target/load.ts';
-import { nodeInventoryCheck } from './index.ts';
+import { runCheck } from '../../runner/run-check.ts';
+import { corednsCorefileCheck, corednsReplicasCheck } from '../cluster-dns/index.ts';
+import { nodeInventoryCheck, nodeProbeCheck } from './index.ts';
 import { hybridHints, kubeletSkew } from './node-facts.ts';
 import { analyseNodeProbe, nslookupAddresses, parseProbeOutput } from './node-probe.ts';
 
@@ -98,5 +100,17 @@ describe('node inventory against a real kube-apiserver', () => {
     const want = ['cluster.node-not-ready node/cloud-2', ...(skewKnown ? ['eks.version-skew node/onprem-2'] : []), 'node.hybrid-label-missing node/onprem-2'];
     expect(out.findings.map((f) => `${f.cause} ${f.subject}`).sort()).toEqual(want);
     expect(out.evidence?.nodes).toContainEqual(expect.objectContaining({ node: 'hybrid-1', side: 'hybrid', internalIP: '172.29.10.20' }));
+  });
+
+  it('checks with nothing to judge in this cluster are not-checked (not applicable), never passed', async () => {
+    const target = parseTarget(['harbor:', `  url: https://${H}`, 'images: [{ ref: "harbor.sandbox.test/library/busybox:1.36" }]', 'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`, '  allowProbes: true', '  hybridSelector: hd-test=no-such-node'].join('\n'));
+    const ctx = createCheckContext(target, { signal: AbortSignal.timeout(20_000) });
+    const results = [];
+    for (const c of [corednsCorefileCheck, corednsReplicasCheck, nodeProbeCheck]) results.push(await runCheck(c, ctx));
+    expect(results.map((r) => [`${r.suite}/${r.id}`, r.status, r.notChecked, r.reason])).toEqual([
+      ['cluster-dns/coredns-corefile', 'not-checked', 'not-applicable', 'no ConfigMap kube-system/coredns (the cluster DNS is not CoreDNS, or its ConfigMap has another name)'],
+      ['cluster-dns/coredns-replicas', 'not-checked', 'not-applicable', 'no Running CoreDNS replica (k8s-app=kube-dns) in kube-system'],
+      ['nodes/node-probe', 'not-checked', 'not-applicable', 'no Ready node matches hd-test=no-such-node'],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Check } from '../check.ts';
+import { notApplicable, type Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { probeImageApplies, withKube } from '../../kube/context.ts';
@@ -21,7 +21,7 @@ export const pullE2eCheck: Check = {
       const k = ctx.target.kubernetes!;
       const nodes = (await runNodes(ctx, kube)).filter((n) => nodeReady(n).ready);
       const pick = (['hybrid', 'cloud'] as const).map((s) => nodes.find((n) => nodeSide(n, k.hybridSelector) === s)).filter((n): n is Node => !!n);
-      if (!pick.length) return { findings: [], evidence: { skipped: 'no Ready node' } };
+      if (!pick.length) return notApplicable('no Ready node to run the pull on');
       const specs = pick.map((n, i) => ({ name: `pull-e2e-${i}`, node: n.metadata.name, command: ['sh', '-c', 'echo pulled'], tolerateAll: true }));
       return runProbes(ctx, kube, specs, async (results) => {
         const findings: Finding[] = [];
@@ -35,7 +35,9 @@ export const pullE2eCheck: Check = {
           }
           return { node: r.node, side, pulled: r.phase === 'Succeeded' || r.phase === 'Running' || r.pullSeconds !== undefined, phase: r.phase, timedOut: r.timedOut, pullSeconds: r.pullSeconds ?? null };
         });
-        return { findings, evidence: { image: probeImage(ctx), nodes: rows } };
+        // A probe that neither pulled nor failed to pull (not scheduled, timed out) judged nothing.
+        const open = rows.filter((r) => r.pulled === false && !('cause' in r)).map((r) => `${r.node} (${'phase' in r ? r.phase : '?'}${'timedOut' in r && r.timedOut ? ', timed out' : ''})`);
+        return { findings, evidence: { image: probeImage(ctx), nodes: rows }, ...(open.length ? { notChecked: { kind: 'blocked' as const, reason: `the pull probe did not finish on ${open.join(', ')}` } } : {}) };
       });
     }),
 };

@@ -1,4 +1,4 @@
-import type { Check, CheckContext } from '../check.ts';
+import { blocked, notApplicable, type Check, type CheckContext } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -207,9 +207,9 @@ export const pullSecretCredentialsCheck: Check = {
     withKube(ctx, async (kube) => {
       const inv = await inventory(ctx, kube);
       const reach = await registryReachability(ctx);
-      if (!reach.ok) return { findings: [], evidence: { blockedBy: reach.failure.cause } };
+      if (!reach.ok) return blocked(reach.failure.cause, `the registry is unreachable (${reach.failure.detail}): no token service to ask`);
       const bearer = reach.probe.bearer;
-      if (!bearer) return { findings: [], evidence: { skipped: 'the registry sent no Bearer challenge' } };
+      if (!bearer) return notApplicable(`the registry sent no Bearer challenge (/v2/ answered HTTP ${reach.probe.status}): no token service to ask`);
       const findings: Finding[] = [];
       const checks: { ns: string; secret: string; image: HarborImage; username: string; password: string }[] = [];
       const seen = new Set<string>();
@@ -228,12 +228,15 @@ export const pullSecretCredentialsCheck: Check = {
           }
         }
       }
+      if (checks.length === 0) return notApplicable(`no pod pulls from ${inv.harborHost} with a pull secret holding credentials for it`);
       const results: Record<string, unknown>[] = [];
+      const unjudged: { what: string; cause: string }[] = [];
       for (const c of checks.slice(0, MAX_TOKEN_CHECKS)) {
         const t: TokenOutcome = await ctx.once(`pull-secrets:token:${c.ns}/${c.secret}/${c.image.repository}`, () => requestToken(ctx, bearer, pullScope(c.image.repository), { username: c.username, password: c.password }));
         const ev = { secretName: c.secret, namespace: c.ns, repository: c.image.repository, username: c.username };
         if (t.kind === 'unreachable') {
           results.push({ ...ev, blockedBy: t.failure.cause });
+          unjudged.push({ what: `${c.ns}/${c.secret} for ${c.image.repository} (token service unreachable: ${t.failure.cause})`, cause: t.failure.cause });
           continue;
         }
         if (t.kind === 'rejected') {
@@ -251,7 +254,13 @@ export const pullSecretCredentialsCheck: Check = {
           findings.push(finding('auth.insufficient-scope', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `token for ${c.username} grants [${actions.join(', ')}] on ${c.image.repository}` }, evidence: { ...ev, granted: actions } }));
         }
       }
-      return { findings, evidence: { tokenChecks: results, ...(checks.length > MAX_TOKEN_CHECKS ? { notChecked: checks.length - MAX_TOKEN_CHECKS } : {}) } };
+      const over = checks.length - MAX_TOKEN_CHECKS;
+      const reasons = [...unjudged.map((u) => u.what), ...(over > 0 ? [`${over} more secret × repository pair(s) beyond the ${MAX_TOKEN_CHECKS} checked per run`] : [])];
+      return {
+        findings,
+        evidence: { tokenChecks: results, ...(over > 0 ? { notChecked: over } : {}) },
+        ...(reasons.length ? { notChecked: { kind: 'blocked' as const, reason: `not checked: ${reasons.join('; ')}`, ...(unjudged[0] ? { blockedBy: unjudged[0].cause } : {}) } } : {}),
+      };
     }),
 };
 

@@ -16,7 +16,7 @@ import { fetchManifest } from '../../registry/manifest.ts';
 import { harborImages, probeRepository, projectOf } from '../../registry/probe-images.ts';
 import { registryReachability, reportOnce, transportOutcome } from '../../registry/reachability.ts';
 import type { BearerChallenge } from '../../registry/www-authenticate.ts';
-import type { Check, CheckContext, CheckOutput } from '../check.ts';
+import { blocked, notApplicable, notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 
 const SUITE = 'robot-auth' as const;
 const needsRobot = (t: CheckContext['target']): true | string => (t.robot ? true : 'no robot configured in the target (robot.name / robot.secret)');
@@ -50,9 +50,21 @@ interface Challenge {
 async function challenge(ctx: CheckContext): Promise<Challenge> {
   const reach = await registryReachability(ctx);
   if (!reach.ok) return { blocked: await transportOutcome(ctx, reach.failure) };
-  if (!reach.probe.bearer) return { blocked: { findings: [], evidence: { blockedBy: 'robot-auth/challenge', status: reach.probe.status } } };
-  return { bearer: reach.probe.bearer };
+  const p = reach.probe;
+  if (!p.bearer) {
+    const evidence = { status: p.status };
+    if (notTokenAuth(p)) return { blocked: notApplicable(`the registry does not use Bearer token auth (/v2/ answered HTTP ${p.status}${p.status === 401 ? ' with a Basic challenge' : ''}): there is no token to check`, evidence) };
+    return { blocked: blocked('harbor.unreachable', `/v2/ answered HTTP ${p.status} without a Bearer challenge (see robot-auth/challenge)`, evidence) };
+  }
+  return { bearer: p.bearer };
 }
+
+/** /v2/ answered 200 (no auth) or asked for Basic auth: a registry without token auth. */
+function notTokenAuth(p: { status: number; challenges: { scheme: string }[] }): boolean {
+  return p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'));
+}
+
+const NAME_MANGLED = 'the robot name is not a full robot name (auth.robot-name-mangled, reported by robot-auth/name-form)';
 
 /** What the robot's pull token for the probe repository shows, memoised for the run. */
 export interface RobotVerdict {
@@ -124,7 +136,7 @@ const challengeCheck: Check = {
     const evidence: Record<string, unknown> = { probe: p };
     if (!p.bearer) {
       // A registry behind Harbor always answers 401 + Bearer; anything else is not Harbor's /v2/.
-      if (p.status === 200 || (p.status === 401 && p.challenges.some((c) => c.scheme.toLowerCase() === 'basic'))) return { findings: [], evidence: { ...evidence, note: 'not token auth' } };
+      if (notTokenAuth(p)) return notApplicable(`the registry does not use Bearer token auth (/v2/ answered HTTP ${p.status}): no token realm to check`, evidence);
       return {
         findings: [finding('harbor.unreachable', { subject: host, params: { host, url: p.url, status: p.status, detail: p.challengeError ?? `no Bearer challenge (content-type ${p.contentType ?? 'none'})` }, evidence })],
         evidence,
@@ -136,8 +148,10 @@ const challengeCheck: Check = {
     evidence.realmToken = tokenEvidence(anon);
     const findings: Finding[] = [];
     if (anon.kind === 'unreachable') {
-      if (await reportOnce(ctx, 'auth.token-realm-unreachable')) findings.push(realmUnreachable(ctx, realm, anon, m.matches));
-    } else if (!m.matches && (await reportOnce(ctx, 'harbor.external-url-mismatch'))) {
+      if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return blocked('auth.token-realm-unreachable', `the token realm ${realm} is unreachable (reported once per run, by another check)`, evidence);
+      findings.push(realmUnreachable(ctx, realm, anon, m.matches));
+    } else if (!m.matches) {
+      if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return blocked('harbor.external-url-mismatch', `the Bearer realm ${realm} is not on ${harborUrl(ctx.target).origin} (reported once per run, by harbor/systeminfo)`, evidence);
       findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, field: 'the Bearer realm of /v2/', expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
     }
     return { findings, evidence };
@@ -165,17 +179,17 @@ const tokenCheck: Check = {
   applies: needsRobot,
   async run(ctx) {
     const name = ctx.target.robot!.name;
-    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    if (robotNameProblem(name)) return blocked('auth.robot-name-mangled', NAME_MANGLED);
     const ch = await challenge(ctx);
     if (!ch.bearer) return ch.blocked!;
     const v = await robotVerdict(ctx, ch.bearer);
     if (!v.cause) return { findings: [], evidence: v.evidence };
     if (v.cause === 'auth.token-realm-unreachable') {
       const t = v.token as Extract<TokenOutcome, { kind: 'unreachable' }>;
-      if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return { findings: [], evidence: { ...v.evidence, blockedBy: v.cause } };
+      if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return blocked(v.cause, `the token realm ${ch.bearer.realm} is unreachable (reported once per run by another check)`, v.evidence);
       return { findings: [realmUnreachable(ctx, ch.bearer.realm, t, realmMatchesHarbor(ch.bearer.realm, harborUrl(ctx.target)).matches)], evidence: v.evidence };
     }
-    if (!(await reportOnce(ctx, `${v.cause}:${name}`))) return { findings: [], evidence: { ...v.evidence, blockedBy: v.cause } };
+    if (!(await reportOnce(ctx, `${v.cause}:${name}`))) return blocked(v.cause, `${v.cause} for ${name} is reported once per run, by another check`, v.evidence);
     const status = v.token?.kind === 'unreachable' ? 0 : v.token?.status;
     const daysLeft = v.robot?.expires_at && v.robot.expires_at > 0 ? Math.floor((v.robot.expires_at * 1000 - Date.now()) / 86_400_000) : undefined;
     return {
@@ -209,24 +223,35 @@ const scopeCheck: Check = {
   applies: (t) => (!t.robot ? 'no robot configured in the target' : harborImages(t).length === 0 ? 'no images on the Harbor host in the target' : true),
   async run(ctx) {
     const name = ctx.target.robot!.name;
-    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    if (robotNameProblem(name)) return blocked('auth.robot-name-mangled', NAME_MANGLED);
     const ch = await challenge(ctx);
     if (!ch.bearer) return ch.blocked!;
     const v = await robotVerdict(ctx, ch.bearer);
-    if (v.cause && v.cause !== 'auth.insufficient-scope') return { findings: [], evidence: { blockedBy: v.cause } };
+    if (v.cause && v.cause !== 'auth.insufficient-scope') return blocked(v.cause, `the robot gets no working pull token (${v.cause}, see robot-auth/token)`);
     const findings: Finding[] = [];
     const grants: Record<string, string[] | string> = {};
+    // Per repository: judged here, or not (no token, or the same finding already reported).
+    const unjudged: string[] = [];
+    let reportedElsewhere = false;
     for (const repo of new Set(harborImages(ctx.target).map((i) => i.parsed.ref.repository))) {
       const t = await robotPullToken(ctx, ch.bearer, repo);
       if (t.kind !== 'token') {
         grants[repo] = t.kind;
+        unjudged.push(`${repo} (token ${t.kind})`);
         continue;
       }
       const actions = grantedActions(t.claims, repo);
       grants[repo] = actions;
-      if (!actions.includes('pull') && (await reportOnce(ctx, `auth.insufficient-scope:${name}`.concat(repo === v.repository ? '' : `:${repo}`)))) {
+      if (actions.includes('pull')) continue;
+      if (await reportOnce(ctx, `auth.insufficient-scope:${name}`.concat(repo === v.repository ? '' : `:${repo}`))) {
         findings.push(finding('auth.insufficient-scope', { subject: name, params: { image: `${harborUrl(ctx.target).host}/${repo}`, host: harborUrl(ctx.target).host, detail: `the token for ${name} grants no pull on ${repo}` }, evidence: { claims: t.claims, robot: name, repository: repo } }));
+      } else {
+        reportedElsewhere = true;
+        unjudged.push(`${repo} (auth.insufficient-scope reported by robot-auth/token)`);
       }
+    }
+    if (unjudged.length) {
+      return { findings, evidence: { grants }, notChecked: { kind: 'blocked', reason: `not judged: ${unjudged.join(', ')}`, blockedBy: reportedElsewhere ? 'auth.insufficient-scope' : 'robot-auth/token' } };
     }
     return { findings, evidence: { grants } };
   },
@@ -239,14 +264,14 @@ const expiryCheck: Check = {
   applies: (t) => (!t.robot ? 'no robot configured in the target' : !t.harbor.admin ? 'needs harbor.admin to read the robot record' : true),
   async run(ctx) {
     const name = ctx.target.robot!.name;
-    if (robotNameProblem(name)) return { findings: [], evidence: { blockedBy: 'auth.robot-name-mangled' } };
+    if (robotNameProblem(name)) return blocked('auth.robot-name-mangled', NAME_MANGLED);
     const look = await lookupRobot(ctx, name);
     if (!look.ok) {
       const o = look.outcome;
       if ('failure' in o) return transportOutcome(ctx, o.failure);
-      return { findings: [], evidence: { adminLookup: { status: o.status, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } } };
+      return notConfigured(`the robot record could not be read with harbor.admin (HTTP ${o.status}): check harbor.admin.username and its password`, { adminLookup: { status: o.status, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } });
     }
-    if (!look.robot) return { findings: [], evidence: { robot: null } };
+    if (!look.robot) return notApplicable(`Harbor has no robot named ${name}, so there is no expiry to read (robot-auth/token judges the credentials)`, { robot: null });
     const r = look.robot;
     const ev = { robot: robotEvidence(r) };
     if (r.expires_at === undefined || r.expires_at === -1) return { findings: [], evidence: ev };
@@ -254,7 +279,7 @@ const expiryCheck: Check = {
     const daysLeft = Math.floor(msLeft / 86_400_000);
     const expiresAt = new Date(r.expires_at * 1000).toISOString();
     if (msLeft <= 0) {
-      if (!(await reportOnce(ctx, `auth.robot-expired:${name}`))) return { findings: [], evidence: { ...ev, blockedBy: 'auth.robot-expired' } };
+      if (!(await reportOnce(ctx, `auth.robot-expired:${name}`))) return blocked('auth.robot-expired', `${name} expired at ${expiresAt} (reported once per run, by robot-auth/token)`, ev);
       return { findings: [finding('auth.robot-expired', { subject: name, params: { robot: name, expiresAt }, evidence: { ...ev, daysLeft } })], evidence: ev };
     }
     if (daysLeft < ctx.target.robot!.expiryWarningDays) {
@@ -275,7 +300,7 @@ const anonymousCheck: Check = {
     const img = harborImages(ctx.target)[0]!;
     const repo = img.parsed.ref.repository;
     const t = await anonymousPullToken(ctx, ch.bearer, repo);
-    if (t.kind === 'unreachable') return { findings: [], evidence: { blockedBy: 'auth.token-realm-unreachable' } };
+    if (t.kind === 'unreachable') return blocked('auth.token-realm-unreachable', `the token realm ${ch.bearer.realm} is unreachable (see robot-auth/challenge)`, { transport: t.failure });
     const token = t.kind === 'token' ? t.token : undefined;
     const m = await fetchManifest(ctx, repo, img.parsed.ref.reference, token);
     if (m.kind === 'transport') return transportOutcome(ctx, m.failure);

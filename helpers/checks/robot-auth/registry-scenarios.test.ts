@@ -93,16 +93,35 @@ const ALL = [...robotAuthChecks, ...imagePullChecks, ...harborChecks];
 /** Non-empty cause lists only, for compact assertions. */
 async function causes(ctx: ReturnType<typeof ctxFor>, checks = ALL) {
   const results = await runChecks(checks, ctx);
-  for (const r of results) if (r.status === 'error') throw new Error(`${r.suite}/${r.id} errored: ${r.reason}`);
+  for (const r of results) if (r.status === 'errored') throw new Error(`${r.suite}/${r.id} errored: ${r.reason}`);
   const out = causesByCheck(results.map((r) => ({ ...r, id: `${r.suite}/${r.id}` })));
-  return { map: Object.fromEntries(Object.entries(out).filter(([, v]) => v.length)), results };
+  // Not-checked checks: `suite/id` → "kind" or "blocked by CAUSE".
+  const notChecked = Object.fromEntries(results.filter((r) => r.status === 'not-checked').map((r) => [`${r.suite}/${r.id}`, r.blockedBy ? `blocked by ${r.blockedBy}` : r.notChecked]));
+  return { map: Object.fromEntries(Object.entries(out).filter(([, v]) => v.length)), results, notChecked };
 }
 
 describe('robot-auth / image-pull / harbor against docker-registry + Harbor emulator', () => {
-  it('healthy: only the info posture finding for library (prevent_vul off)', async () => {
-    const { map, results } = await causes(ctxFor({ robot: 'robot$k8s-robot', admin: true }));
+  it('healthy: only the info posture finding for library (prevent_vul off); every check judged', async () => {
+    const { map, results, notChecked } = await causes(ctxFor({ robot: 'robot$k8s-robot', admin: true }));
     if (map['image-pull/blobs']) console.log('BLOBS', JSON.stringify(results.find((r) => r.id === 'blobs')?.evidence).slice(0, 1500));
     expect(map).toEqual({ 'harbor/project-posture': ['harbor.prevent-vul-off'] });
+    expect(notChecked).toEqual({});
+    expect(results.every((r) => r.status === 'passed')).toBe(true);
+  });
+
+  it.each([
+    ['wrong secret, no admin', { robot: 'robot$k8s-robot', secret: 'wrong-secret-1' }, {
+      'robot-auth/scope': 'blocked by auth.credentials-invalid', 'robot-auth/expiry': 'not-configured',
+      'image-pull/manifest': 'blocked by robot-auth/token', 'image-pull/platforms': 'blocked by robot-auth/token', 'image-pull/blobs': 'blocked by robot-auth/token', 'image-pull/policy': 'blocked by robot-auth/token',
+    }],
+    ['mangled name "robot"', { robot: 'robot' }, {
+      'robot-auth/token': 'blocked by auth.robot-name-mangled', 'robot-auth/scope': 'blocked by auth.robot-name-mangled', 'robot-auth/expiry': 'not-configured',
+      'image-pull/manifest': 'blocked by robot-auth/token', 'image-pull/platforms': 'blocked by robot-auth/token', 'image-pull/blobs': 'blocked by robot-auth/token', 'image-pull/policy': 'blocked by robot-auth/token',
+    }],
+  ])('a check whose precondition failed is not-checked, never passed: %s', async (_n, opts, expected) => {
+    const { notChecked, results } = await causes(ctxFor(opts), [...robotAuthChecks, ...imagePullChecks]);
+    expect(notChecked).toEqual(expected);
+    expect(results.find((r) => r.id === 'manifest')!.reason).toMatch(/grants no pull on library\/busybox \(see robot-auth\/token\)/);
   });
 
   it.each([
@@ -169,9 +188,12 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
 
   it('refused port → one net.connection-refused for all three suites', async () => {
     const port = await freePort();
-    const { map, results } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, robot: 'robot$k8s-robot', images: [{ ref: `127.0.0.1:${port}/library/busybox:1.36` }] }));
+    const { map, results, notChecked } = await causes(ctxFor({ url: `http://127.0.0.1:${port}`, robot: 'robot$k8s-robot', images: [{ ref: `127.0.0.1:${port}/library/busybox:1.36` }] }));
     expect(map).toEqual({ 'robot-auth/challenge': ['net.connection-refused'] });
-    expect(results.find((r) => r.id === 'manifest')?.evidence).toMatchObject({ [`127.0.0.1:${port}/library/busybox:1.36`]: { blockedBy: 'net.connection-refused' } });
+    expect(results.find((r) => r.id === 'manifest')?.evidence).toMatchObject({ [`127.0.0.1:${port}/library/busybox:1.36`]: { notChecked: { kind: 'blocked', blockedBy: 'net.connection-refused' } } });
+    // Everything else could not be judged: not-checked, blocked by the one reported cause.
+    expect(Object.entries(notChecked).filter(([, v]) => v !== 'blocked by net.connection-refused')).toEqual([['robot-auth/expiry', 'not-configured'], ['harbor/project-posture', 'not-configured']]);
+    expect(results.filter((r) => r.status === 'passed').map((r) => `${r.suite}/${r.id}`)).toEqual(['robot-auth/name-form', 'image-pull/reference']);
   });
 
   it('HTML garbage on /v2/ → harbor.unreachable from the challenge', async () => {

@@ -1,15 +1,7 @@
 import type { CauseId } from '../../findings/cause-ids.ts';
 import { finding } from '../../findings/make-finding.ts';
-import type { TlsProbeOutcome } from '../../net/tls-probe.ts';
 import type { Check } from '../check.ts';
-import { certEvidence, tlsApplies, tlsSession } from './session.ts';
-
-const OUTCOME_CAUSE: Record<Exclude<TlsProbeOutcome, 'ok' | 'name-not-resolved'>, CauseId> = {
-  'connection-refused': 'net.connection-refused',
-  'connection-timeout': 'net.connection-timeout',
-  'handshake-failed': 'net.tls-handshake-failed',
-  'plain-http': 'net.plain-http',
-};
+import { certEvidence, handshakeCause, tlsApplies, tlsSession } from './session.ts';
 
 /**
  * Can a TLS session be set up at all? Connect and handshake failures are findings here (the
@@ -49,10 +41,10 @@ export const tlsHandshake: Check = {
       code: p.errorCode ?? '',
       detail: p.outcome === 'plain-http' ? `the server answered plain HTTP: ${p.httpStatusLine ?? ''}` : (p.errorText ?? p.outcome),
     };
+    const cause = handshakeCause(s) as CauseId;
     if (p.outcome === 'name-not-resolved') {
-      const cause: CauseId = p.errorCode === 'ENOTFOUND' ? 'dns.nxdomain' : 'dns.servfail';
       return { findings: [finding(cause, { subject: s.host, params: { host: s.host, resolver: 'the system resolver', code: params.code, detail: params.detail }, evidence })], evidence };
     }
-    return { findings: [finding(OUTCOME_CAUSE[p.outcome], { subject: s.endpoint, params, evidence })], evidence };
+    return { findings: [finding(cause, { subject: s.endpoint, params, evidence })], evidence };
   },
 };

@@ -5,6 +5,7 @@ import { finding } from '../../findings/make-finding.ts';
 import type { CertFacts } from '../../net/cert-facts.ts';
 import type { ChainAnalysis } from '../../net/tls-chain.ts';
 import type { Target } from '../../target/load.ts';
+import type { NotChecked } from '../check.ts';
 import { certEvidence, certParams, harborEndpoint, hostIsIp, judgedCerts, type TlsSession } from './session.ts';
 
 /**
@@ -16,6 +17,7 @@ export type JudgedSession = TlsSession & { chain: ChainAnalysis };
 export interface Judgement {
   findings: Finding[];
   evidence: Record<string, unknown>;
+  notChecked?: NotChecked;
 }
 export type Judge = (s: JudgedSession, target: Target) => Judgement;
 
@@ -78,7 +80,7 @@ export const judgeHostname: Judge = (s) => {
   const f = leaf.facts;
   const evidence = { endpoint: s.endpoint, leaf: certEvidence(f) };
   if (!f.hasSanExtension) return { findings: [certFinding(s, 'tls.cn-only', f)], evidence };
-  if (hostIsIp(s)) return { findings: [], evidence };
+  if (hostIsIp(s)) return { findings: [], evidence, notChecked: { kind: 'not-applicable', reason: `the registry is addressed by IP (${s.host}): no DNS name to match; tls/ip-san checks the IP SANs` } };
   const matched = leaf.node.checkHost(s.host, { subject: 'never' });
   if (matched) return { findings: [], evidence: { ...evidence, matched } };
   return { findings: [certFinding(s, 'tls.hostname-mismatch', f, { name: s.host, detail: `${s.host} is not among the DNS SANs` })], evidence };
@@ -96,7 +98,7 @@ export const judgeIpSan: Judge = (s, target) => {
   const f = leaf.facts;
   const evidence = { endpoint: s.endpoint, ipSans: f.ipSans, addresses: registryIps(target) };
   // No SAN extension at all is tls.cn-only (tls.hostname reports it), not a second cause.
-  if (!f.hasSanExtension) return { findings: [], evidence: { ...evidence, notChecked: 'certificate has no SAN extension (tls.cn-only)' } };
+  if (!f.hasSanExtension) return { findings: [], evidence, notChecked: { kind: 'blocked', reason: 'the certificate has no SAN extension (tls.cn-only, reported by tls/hostname)', blockedBy: 'tls.cn-only' } };
   const findings = registryIps(target)
     .filter((ip) => leaf.node.checkIP(ip) === undefined)
     .map((ip) => certFinding(s, 'tls.ip-san-missing', f, { address: ip, detail: `IP SANs: ${f.ipSans.join(', ') || '(none)'}` }));

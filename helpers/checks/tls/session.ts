@@ -2,9 +2,10 @@ import { isIP } from 'node:net';
 import { loadCaBundle, type CaBundle } from '../../net/ca-bundle.ts';
 import { parseCert, type CertFacts, type ParsedCert } from '../../net/cert-facts.ts';
 import { analyzeChain, type ChainAnalysis } from '../../net/tls-chain.ts';
-import { probeTls, type TlsProbeResult } from '../../net/tls-probe.ts';
+import { probeTls, type TlsProbeOutcome, type TlsProbeResult } from '../../net/tls-probe.ts';
 import type { Target } from '../../target/load.ts';
-import type { CheckContext } from '../check.ts';
+import type { CauseId } from '../../findings/cause-ids.ts';
+import { blocked, type CheckContext, type CheckOutput } from '../check.ts';
 
 /**
  * One TLS session per run, shared by every tls check through `ctx.once('tls:session')`: the
@@ -30,8 +31,8 @@ export function harborEndpoint(target: Target): { host: string; port: number } {
 }
 
 /** `applies` for every tls check: an https Harbor URL. */
-export function tlsApplies(target: Target): true | string {
-  return new URL(target.harbor.url).protocol === 'https:' ? true : 'harbor.url is plain http: there is no TLS to check';
+export function tlsApplies(target: Target): true | { kind: 'not-applicable'; reason: string } {
+  return new URL(target.harbor.url).protocol === 'https:' ? true : { kind: 'not-applicable', reason: 'harbor.url is plain http: there is no TLS to check' };
 }
 
 export function tlsSession(ctx: CheckContext): Promise<TlsSession> {
@@ -102,7 +103,27 @@ export function certEvidence(f: CertFacts): Record<string, unknown> {
   return rest;
 }
 
-/** Evidence every check adds when it could not judge because the handshake failed. */
-export function notJudged(s: TlsSession): { findings: []; evidence: Record<string, unknown> } {
-  return { findings: [], evidence: { endpoint: s.endpoint, notChecked: `the TLS handshake did not complete (${s.probe.outcome}); see tls.handshake` } };
+const OUTCOME_CAUSE: Record<Exclude<TlsProbeOutcome, 'ok' | 'name-not-resolved'>, CauseId> = {
+  'connection-refused': 'net.connection-refused',
+  'connection-timeout': 'net.connection-timeout',
+  'handshake-failed': 'net.tls-handshake-failed',
+  'plain-http': 'net.plain-http',
+};
+
+/**
+ * The cause tls.handshake reports for a session that did not complete (an unresolvable host is
+ * the DNS cause); `tls/handshake` when the handshake completed but yielded nothing to judge.
+ */
+export function handshakeCause(s: TlsSession): CauseId | 'tls/handshake' {
+  const p = s.probe;
+  if (p.outcome === 'ok') return 'tls/handshake';
+  if (p.outcome === 'name-not-resolved') return p.errorCode === 'ENOTFOUND' ? 'dns.nxdomain' : 'dns.servfail';
+  return OUTCOME_CAUSE[p.outcome];
+}
+
+/** Not checked: the handshake did not complete, so there is no chain to judge (tls.handshake reports why). */
+export function notJudged(s: TlsSession): CheckOutput {
+  const cause = handshakeCause(s);
+  if (cause === 'tls/handshake') return blocked(cause, `the TLS handshake with ${s.endpoint} yielded no certificate chain to judge; see tls/handshake`, { endpoint: s.endpoint });
+  return blocked(cause, `the TLS handshake with ${s.endpoint} did not complete (${s.probe.outcome}: ${cause}); see tls/handshake`, { endpoint: s.endpoint });
 }

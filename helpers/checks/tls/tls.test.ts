@@ -69,6 +69,8 @@ interface Scenario {
   bundle?: () => string;
   target?: (port: number) => Record<string, unknown>;
   expected: Record<string, string[]>;
+  /** Checks that cannot judge this chain, by not-checked kind (ip-san is not-configured unless the target names an IP). */
+  notChecked?: Record<string, string>;
 }
 
 const base = (port: number, bundle: string, extra: Record<string, unknown> = {}) => ({
@@ -94,8 +96,16 @@ const scenarios: Scenario[] = [
     leaf: { dnsNames: [HOST], ipAddresses: [] },
     target: (port) => ({ harbor: { url: `https://127.0.0.1:${port}`, connectAddress: undefined } }),
     expected: { 'ip-san': ['tls.ip-san-missing'] },
+    notChecked: { hostname: 'not-applicable' },
   },
   { name: 'CN-only certificate', leaf: { cnOnly: true, commonName: HOST }, expected: { 'hostname': ['tls.cn-only'] } },
+  {
+    name: 'CN-only certificate, harbor.ipAddress set (ip-san blocked by tls.cn-only)',
+    leaf: { cnOnly: true, commonName: HOST },
+    target: (port) => ({ harbor: { url: `https://${HOST}:${port}`, ipAddress: '127.0.0.1' } }),
+    expected: { 'hostname': ['tls.cn-only'] },
+    notChecked: { 'ip-san': 'blocked' },
+  },
   { name: 'no serverAuth EKU', leaf: { eku: ['clientAuth'] }, expected: { 'eku': ['tls.eku-missing'] } },
   { name: 'no EKU extension at all (any purpose)', leaf: { eku: null }, expected: {} },
   {
@@ -160,9 +170,14 @@ describe('tls checks against real TLS servers on 127.0.0.1', () => {
     const extra = sc.target ? sc.target(port) : {};
     const ctx = testContext(base(port, bundle, extra));
     const results = await runChecks(tlsChecks, ctx);
-    expect(results.filter((r) => r.status === 'error').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+    expect(results.filter((r) => r.status === 'errored').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
     const expected = Object.fromEntries(tlsChecks.map((c) => [c.id, sc.expected[c.id] ?? []]));
     expect(causesByCheck(results)).toEqual(expected);
+    // Every check ends passed, failed or not-checked with its kind: never "passed" without a judgement.
+    const ipConfigured = /^\d/.test(new URL(ctx.target.harbor.url).hostname) || Boolean(ctx.target.harbor.ipAddress);
+    const notChecked: Record<string, string> = { ...(ipConfigured ? {} : { 'ip-san': 'not-configured' }), ...sc.notChecked };
+    expect(Object.fromEntries(results.map((r) => [r.id, r.notChecked ? `not-checked (${r.notChecked})` : r.status])))
+      .toEqual(Object.fromEntries(tlsChecks.map((c) => [c.id, sc.expected[c.id] ? 'failed' : notChecked[c.id] ? `not-checked (${notChecked[c.id]})` : 'passed'])));
     const hs = results.find((r) => r.id === 'handshake')!;
     expect(hs.evidence?.servedChain).toBeInstanceOf(Array);
     expect(JSON.stringify(hs.evidence)).toContain('BEGIN CERTIFICATE');
@@ -250,8 +265,13 @@ describe('tls.handshake turns broken endpoints into findings, never hangs', () =
     expect(Date.now() - started).toBeLessThan(5000);
     const expected = Object.fromEntries(tlsChecks.map((c) => [c.id, c.id === 'handshake' ? [cause] : []]));
     expect(causesByCheck(results)).toEqual(expected);
-    expect(results.every((r) => r.status !== 'error')).toBe(true);
-    expect(results.find((r) => r.id === 'trust')!.evidence?.notChecked).toMatch(/did not complete/);
+    // The handshake failed; every other check is not-checked, blocked by the handshake's cause
+    // (ip-san: not configured here). Never "passed".
+    expect(results.map((r) => [r.id, r.status, r.notChecked, r.blockedBy])).toEqual(tlsChecks.map((c) =>
+      c.id === 'handshake' ? ['handshake', 'failed', undefined, undefined]
+        : c.id === 'ip-san' ? ['ip-san', 'not-checked', 'not-configured', undefined]
+          : [c.id, 'not-checked', 'blocked', cause]));
+    expect(results.find((r) => r.id === 'trust')!.reason).toBe(`the TLS handshake with ${HOST}:${port} did not complete (${results[0]!.evidence?.outcome}: ${cause}); see tls/handshake`);
   });
 
   it('an unresolvable host is reported as the DNS cause, not a TLS one', async () => {
@@ -277,6 +297,9 @@ describe('harbor.caBundle problems are UsageErrors, never findings or crashes', 
     expect((err as Error).message).toMatch(/^harbor\.caBundle: /);
     expect((err as Error).message).toMatch(message);
     const results = await runChecks(tlsChecks, testContext({ harbor: { url: `https://${HOST}:1`, caBundle: file() } }));
-    expect(results.filter((r) => r.status !== 'error' || !/harbor\.caBundle/.test(r.reason ?? '')).map((r) => `${r.id}: ${r.status}`)).toEqual(results.filter((r) => r.status === 'skipped').map((r) => `${r.id}: skipped`));
+    // Preflight turns this into exit 2 before a run; a check that meets it anyway errors, naming the field.
+    expect(results.filter((r) => r.status !== 'errored' || !/harbor\.caBundle/.test(r.reason ?? '')).map((r) => `${r.id}: ${r.status}`)).toEqual(['ip-san: not-checked']);
+    expect(results.filter((r) => r.status === 'errored').map((r) => r.findings.map((f) => `${f.cause} ${f.message.replace(/ could not run: .*/s, '')}`))).toEqual(
+      tlsChecks.filter((c) => c.id !== 'ip-san').map((c) => [`internal.check-error Check tls/${c.id}`]));
   });
 });

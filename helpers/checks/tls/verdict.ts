@@ -84,5 +84,5 @@ export async function tlsVerdict(ctx: CheckContext, id: JudgedCheckId): Promise<
     const cause: CauseId = id === 'validity' && v.code === 'CERT_NOT_YET_VALID' ? 'tls.not-yet-valid' : OWNER_CAUSE[id];
     findings.push(certFinding(s, cause, js.chain.served[0].facts, { code: v.code ?? '', detail: `the TLS client rejected the chain: ${v.message ?? v.code}` }, { verification: v }));
   }
-  return { findings, evidence: { ...mine.evidence, ...(v && !v.ok ? { verification: v } : {}) } };
+  return { findings, evidence: { ...mine.evidence, ...(v && !v.ok ? { verification: v } : {}) }, ...(mine.notChecked ? { notChecked: mine.notChecked } : {}) };
 }
