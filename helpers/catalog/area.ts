@@ -15,6 +15,6 @@ export const PARAM_NAMES = [
   'host', 'port', 'name', 'address', 'addresses', 'expected', 'resolver', 'notAfter', 'notBefore', 'daysLeft',
   'subjectCN', 'sans', 'issuer', 'image', 'repository', 'reference', 'platform', 'platforms', 'robot', 'project',
   'node', 'namespace', 'pod', 'secretName', 'path', 'detail', 'status', 'code', 'url', 'ratio', 'threshold', 'value',
-  'family', 'seconds', 'version', 'field', 'expiresAt', 'component',
+  'family', 'seconds', 'version', 'field', 'expiresAt', 'component', 'suite',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];

@@ -53,6 +53,7 @@ const VALUES: Record<ParamName, string | number> = {
   version: 'v2.13.1',
   field: 'auths.harbor.example.com.auth',
   expiresAt: '2026-12-20T00:00:00.000Z',
+  suite: 'tls',
   component: 'registry',
 };
 

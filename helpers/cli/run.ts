@@ -6,13 +6,14 @@ import { SUITES, type SuiteId } from '../checks/check.ts';
 import { UsageError } from '../errors.ts';
 import type { Severity } from '../findings/cause-ids.ts';
 import { readResults } from '../runner/results-store.ts';
+import { erroredResult } from '../runner/run-check.ts';
 import { loadTarget } from '../target/load.ts';
 import { preflight } from '../target/preflight.ts';
 import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
-import { EXIT, exitCode } from '../runner/exit-code.ts';
+import { exitCode } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 import { checkOutputDir, claimOutputDir, resetOutputDir } from './output-dirs.ts';
 import { PROJECT_ROOT } from './paths.ts';
@@ -149,6 +150,11 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
   );
   await vitest.close();
   const checks = readResults(resultsDir);
+  // A suite file that could not be loaded records no result: its checks were never judged, which
+  // must not read as a clean run. Each such suite is one errored result (exit 3).
+  for (const suite of suites.filter((s) => !checks.some((c) => c.suite === s))) {
+    checks.push(erroredResult({ id: 'suite', suite, title: `suite ${suite}` }, new Error('the suite did not run: its file could not be loaded (see the error above)'), 0));
+  }
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const report = buildJsonReport({ target: target.name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, version });
   for (const p of [outputs.jsonPath, outputs.junitPath]) mkdirSync(dirname(p), { recursive: true });
@@ -167,10 +173,6 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
     } catch (err) {
       process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${outputs.allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
     }
-  }
-  if (checks.length === 0) {
-    process.stderr.write('hybrid-doctor: no check ran (see the vitest output above)\n');
-    return EXIT.usage;
   }
   return exitCode(report, failOn);
 }

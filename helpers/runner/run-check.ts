@@ -87,13 +87,13 @@ export async function runCheck(check: Check, ctx: CheckContext, opts: { checkMs?
 }
 
 /** Errored: hybrid-doctor failed, with the `internal.check-error` finding naming the check. */
-function erroredResult(base: Pick<CheckResult, 'id' | 'suite' | 'title'>, err: unknown, durationMs: number): CheckResult {
+export function erroredResult(base: Pick<CheckResult, 'id' | 'suite' | 'title'>, err: unknown, durationMs: number): CheckResult {
   const name = `${base.suite}/${base.id}`;
   const detail = redactor.text(errorText(err));
   return {
     ...base,
     status: 'errored',
-    findings: [{ ...finding('internal.check-error', { subject: name, params: { name, detail } }), check: name }],
+    findings: [{ ...finding('internal.check-error', { subject: name, params: { name, detail, suite: base.suite } }), check: name }],
     durationMs,
     reason: detail,
   };
