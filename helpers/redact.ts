@@ -128,3 +128,6 @@ export class Redactor {
 
 /** Process-wide redactor: the target loader and the checks that read cluster secrets register secrets here; reporters and the CLI use it. */
 export const redactor = new Redactor();
+
+// AWS credentials the SDK may read from the environment (eks checks) are masked like the target's.
+for (const k of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) redactor.add(process.env[k]);
