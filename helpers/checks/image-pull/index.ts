@@ -55,6 +55,8 @@ function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
       const t = robotCredentials(ctx) ? await robotPullToken(ctx, bearer, ref.repository) : await anonymousPullToken(ctx, bearer, ref.repository);
       tEv = tokenEvidence(t);
       if (t.kind === 'unreachable') return { image, ref, blocked: { blockedBy: 'auth.token-realm-unreachable' }, tokenEvidence: tEv };
+      // Credentials withheld from the realm (robot-auth/token reports auth.realm-untrusted).
+      if (t.kind === 'untrusted-realm') return { image, ref, blocked: { blockedBy: 'auth.realm-untrusted' }, tokenEvidence: tEv };
       if (t.kind === 'rejected') return { image, ref, blocked: { blockedBy: robotCredentials(ctx) ? 'auth.credentials-invalid' : 'auth.credentials-missing' }, tokenEvidence: tEv };
       if (!grantedActions(t.claims, ref.repository).includes('pull') && robotCredentials(ctx)) {
         // Empty grant: robot-auth/token disambiguates (disabled, expired, wrong secret, scope).
