@@ -35,11 +35,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([harbor?.close(), other?.close(), plain?.close()]);
-  await closeRegistryDispatcher();
+  for (const t of targets) await closeRegistryDispatcher(t);
 });
 
+const targets: ReturnType<typeof testContext>['target'][] = [];
 function ctx(url: string, trustedRealms?: string[], admin = false) {
-  return testContext(
+  const c = testContext(
     {
       harbor: { url, caBundle: ca, ...(trustedRealms ? { trustedRealms } : {}), ...(admin ? { admin: { username: 'admin', password: { env: 'HD_REALM_UNUSED' } } } : {}) },
       robot: { name: ROBOT, secret: { env: 'HD_REALM_UNUSED' } },
@@ -47,6 +48,8 @@ function ctx(url: string, trustedRealms?: string[], admin = false) {
     },
     { robotSecret: SECRET, ...(admin ? { adminPassword: ADMIN } : {}) },
   );
+  targets.push(c.target);
+  return c;
 }
 process.env.HD_REALM_UNUSED ??= 'unused-env-value';
 
