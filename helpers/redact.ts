@@ -76,7 +76,9 @@ const RULES: Rule[] = [
   [/\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36})\b/g, REDACTED],
 ];
 
-const SECRET_KEY = /^(?:[a-z0-9]+[_-])*(password|passwd|secret|client[_-]?secret|auth|token|access[_-]?token|refresh[_-]?token|authorization|identitytoken|registrytoken|activationcode|secretaccesskey|secret_access_key|sessiontoken|session_token|client-key-data|private[_-]?key|api[_-]?key|x-registry-auth|cookie)$/i;
+// Keys of JSON-like values whose string values are blanked whole. Prefixes only with `_`
+// (`harbor_admin_password`, `aws_secret_access_key`): `namespace-secret` and the like are labels.
+const SECRET_KEY = /^(?:[a-z0-9]+_)*(password|passwd|secret|client[_-]?secret|auth|token|access[_-]?token|refresh[_-]?token|authorization|identitytoken|registrytoken|activationcode|secretaccesskey|secret_access_key|sessiontoken|session_token|client-key-data|private[_-]?key|api[_-]?key|x-registry-auth|cookie)$/i;
 
 export class Redactor {
   readonly #secrets = new Set<string>();
