@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CATALOG } from './catalog/catalog.ts';
 import { REDACTED, Redactor } from './redact.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -88,6 +89,8 @@ describe('redactor', () => {
     { name: 'kubeconfig client-key-data', text: `users:\n- name: u\n  user:\n    client-key-data: LS0tLS1CRUdJTiBSU0E${SECRET.replace(/-/g, '')}\n`, leak: SECRET.replace(/-/g, '') },
     { name: 'kubeconfig token', text: `  user:\n    token: ${SECRET}\n`, leak: SECRET },
     { name: 'nodeadm activationCode', text: `ssm:\n  activationCode: ${SECRET}\n  activationId: a-b`, leak: SECRET, keep: 'activationId: a-b' },
+    { name: 'a secret inside backticks keeps the closing backtick', text: `run \`curl -u robot:${SECRET}\` now`, leak: SECRET, keep: '` now' },
+    { name: 'lower-case value that looks like a word', text: `--docker-password=hunter`, leak: 'hunter' },
     { name: 'GitHub token', text: `ghp_${'a1B2'.repeat(9)}`, leak: 'a1B2a1B2' },
   ];
 
@@ -129,6 +132,15 @@ describe('redactor', () => {
     'kubectl create secret docker-registry harbor-pull --docker-server=h --docker-username=robot --docker-password-stdin',
     'ctr images pull --user robot h/library/nginx:1',
     'ValidatingAdmissionPolicy ..., AKIA is an access key prefix',
+    // Placeholders in remediation steps are not secrets.
+    "`kubectl create secret docker-registry r --docker-username='robot$NAME' --docker-password=SECRET` (single quotes around the robot name)",
+    "Verify from the node: `sudo crictl pull --creds 'robot$NAME:SECRET' h/x:1`.",
+    `Test the robot: \`curl -s -u 'robot$NAME:SECRET' "https://h/service/token?service=harbor-registry&scope=repository:PROJECT/REPO:pull"\``,
+    'docker login -u robot -p "$ROBOT_SECRET" h and --password=${HARBOR_PASSWORD} and --docker-password=$(cat secret-file)',
+    'curl -u admin:<password> https://h/api/v2.0/ping',
+    'The kubelet needs `{"auths":{"host":{"auth":"base64(user:password)"}}}`',
+    'https://USER:PASSWORD@proxy.example:3128',
+    'password = "..."',
     'rpc error: code = Unknown desc = failed to pull and unpack image "h/x:1": failed to resolve reference "h/x:1": pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials',
   ];
   it.each(prose)('leaves prose alone: %s', (text) => {
@@ -144,5 +156,19 @@ describe('redactor', () => {
     const s = new Redactor();
     s.add('abc');
     expect(s.text('abc def')).toBe('abc def');
+  });
+
+  it('leaves every catalog text alone (titles, messages, explanations, remediation steps with placeholders)', () => {
+    const n = new Redactor();
+    const changed: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (typeof v === 'string') {
+        if (n.text(v) !== v) changed.push(`${path}: ${n.text(v)}`);
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    };
+    walk(CATALOG, 'catalog');
+    expect(Object.keys(CATALOG).length).toBeGreaterThan(50);
+    expect(changed).toEqual([]);
   });
 });

@@ -25,6 +25,15 @@ const LOGIN_TOOLS = '(?:docker|podman|nerdctl|buildah|skopeo|helm(?:\\s+registry
 /** Flags whose value is a secret (`--docker-password=x`, `--password x`, `--token x`). */
 const SECRET_FLAGS =
   '--(?:(?:docker|registry|harbor|admin|robot|src|dest|proxy|db|redis)-)?(?:password|passwd|secret|client-secret|token|registry-token|identity-token|activation-code|aws-secret-access-key|secret-access-key|session-token)';
+/**
+ * Placeholders are not secrets: remediation steps say `--docker-password=SECRET`, `curl -u
+ * 'robot$NAME:SECRET'`, `<password>`, `$ROBOT_SECRET`, `$(cat secret-file)`, `base64(user:password)`.
+ * A negative lookahead at the start of a value: a placeholder followed by the value's end
+ * (`(?-i:…)`: ALL-CAPS even in case-insensitive rules; regexp modifiers need Node 23+).
+ */
+const PH = String.raw`(?!(?:(?-i:[A-Z][A-Z_]*)|<[^>\s]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([^)\n]*\)|base64\([^)\n]*\)|\.\.\.|…|\*+|«redacted»)(?:$|[\s"'` + '`' + String.raw`,;)}\]@]))`;
+/** Characters that end an unquoted value (whitespace, quotes, backtick). */
+const V = String.raw`[^\s"'` + '`' + ']';
 /** A base64 run that is a whole word. */
 const B64 = '[A-Za-z0-9+/]{6,}={0,2}(?![A-Za-z0-9+/=])';
 
@@ -35,41 +44,42 @@ function isBasicCredential(b64: string): boolean {
 }
 
 type Rule = [RegExp, string | ((...m: string[]) => string)];
+const rx = (source: string, flags: string) => new RegExp(source, flags);
 
 const RULES: Rule[] = [
   // PEM private keys: the whole block (also JSON-escaped `\n`), then a block cut off before its END line.
   [/(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g, `$1${REDACTED}$2`],
   [/(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?!«)(?:[A-Za-z0-9+/=\s:,-]|\\[rn])+/g, `$1${REDACTED}`],
   // Headers: Authorization / Proxy-Authorization (any scheme), X-Registry-Auth (base64 JSON), cookies, *-Token headers.
-  [/\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(basic|bearer|token|negotiate|digest|aws4-hmac-sha256)\s+[^\s"',]+/gi, `$1$2 ${REDACTED}`],
-  [/\b(x-registry-auth|x-registry-config|x-harbor-csrf-token|x-amz-security-token|x-auth-token|x-api-key|private-token)(["']?\s*[:=]\s*["']?)[^\s"',]+/gi, `$1$2${REDACTED}`],
-  [/(^|[\s"'])((?:set-)?cookie["']?\s*:\s*["']?)[^\n"']+/gim, `$1$2${REDACTED}`],
+  [rx(String.raw`\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(basic|bearer|token|negotiate|digest|aws4-hmac-sha256)\s+${PH}[^\s"',` + '`]+', 'gi'), `$1$2 ${REDACTED}`],
+  [rx(String.raw`\b(x-registry-auth|x-registry-config|x-harbor-csrf-token|x-amz-security-token|x-auth-token|x-api-key|private-token)(["']?\s*[:=]\s*["']?)${PH}[^\s"',` + '`]+', 'gi'), `$1$2${REDACTED}`],
+  [/(^|[\s"'])((?:set-)?cookie["']?\s*:\s*["']?)[^\n"'`]+/gim, `$1$2${REDACTED}`],
   [/\b(bearer)\s+[A-Za-z0-9._~+/-]{16,}=*/gi, `$1 ${REDACTED}`],
   // `Basic dXNlcjpwYXNz` anywhere, when it decodes to user:password.
-  [new RegExp(`\\b(basic)(\\s+)(${B64})`, 'gi'), (m, b, sp, v) => (isBasicCredential(v) ? `${b}${sp}${REDACTED}` : m)],
+  [rx(String.raw`\b(basic)(\s+)(${B64})`, 'gi'), (m, b, sp, v) => (isBasicCredential(v) ? `${b}${sp}${REDACTED}` : m)],
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // URL userinfo: scheme://user:password@host (the user stays: it names the account, not the secret).
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:"'<>]*):([^\s/@"'<>]*)@/gi, `$1$2:${REDACTED}@`],
+  [rx(String.raw`\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:"'<>` + '`' + String.raw`]*):${PH}([^\s/@"'<>` + '`' + ']*)@', 'gi'), `$1$2:${REDACTED}@`],
   // Schemeless user:password@host (`robot$x:SECRET@harbor`), not an image `name:tag@sha256:…`.
-  [/(^|[\s"'=(,[])([^\s:@/"'=(,[]+):([^\s@/"']+)@(?=[A-Za-z0-9[])(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,})/gi, `$1$2:${REDACTED}@`],
+  [rx(String.raw`(^|[\s"'=(,[` + '`' + String.raw`])([^\s:@/"'=(,[` + '`' + String.raw`]+):${PH}([^\s@/"'` + '`' + String.raw`]+)@(?=[A-Za-z0-9[])(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,})`, 'gi'), `$1$2:${REDACTED}@`],
   // Query strings: ?token=…, &access_token=…, presigned URL signatures.
-  [/([?&](?:token|access_token|refresh_token|id_token|code|password|secret|client_secret|signature|sig|api_key|apikey|key|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s"'#<>]+/gi, `$1${REDACTED}`],
-  // Command lines.
-  [/((?:^|\s)(?:-u|--user|--proxy-user|-U)(?:\s+|=)["']?)([^\s:"']+):([^\s"']+)/g, `$1$2:${REDACTED}`],
-  [/((?:^|\s)--creds(?:\s+|=)["']?)([^\s:"']+):([^\s"']+)/g, `$1$2:${REDACTED}`],
-  [/((?:^|\s)--creds(?:\s+|=)["']?)([^\s:"']+)(?=["']?(?:\s|$))/g, `$1${REDACTED}`],
-  [new RegExp(`((?:^|\\s)${SECRET_FLAGS}(?:\\s+|=)["']?)[^\\s"']+`, 'gi'), `$1${REDACTED}`],
-  [new RegExp(`(\\b${LOGIN_TOOLS}\\s+login\\b[^\\n|;&]*?\\s-p(?:\\s+|=)?["']?)[^\\s"']+`, 'gi'), `$1${REDACTED}`],
+  [rx(String.raw`([?&](?:token|access_token|refresh_token|id_token|code|password|secret|client_secret|signature|sig|api_key|apikey|key|x-amz-signature|x-amz-credential|x-amz-security-token)=)${PH}[^&\s"'#<>` + '`]+', 'gi'), `$1${REDACTED}`],
+  // Command lines: curl -u / ctr --user / crictl and skopeo --creds user:password, secret flags, `login -p`.
+  [rx(String.raw`((?:^|\s)(?:-u|--user|--proxy-user|-U)(?:\s+|=)["']?)([^\s:"'` + '`' + String.raw`]+):${PH}${V}+`, 'g'), `$1$2:${REDACTED}`],
+  [rx(String.raw`((?:^|\s)--creds(?:\s+|=)["']?)([^\s:"'` + '`' + String.raw`]+):${PH}${V}+`, 'g'), `$1$2:${REDACTED}`],
+  [rx(String.raw`((?:^|\s)--creds(?:\s+|=)["']?)${PH}([^\s:"'` + '`' + String.raw`]+)(?=["']?(?:\s|$))`, 'g'), `$1${REDACTED}`],
+  [rx(String.raw`((?:^|\s)${SECRET_FLAGS}(?:\s+|=)["']?)${PH}${V}+`, 'gi'), `$1${REDACTED}`],
+  [rx(String.raw`(\b${LOGIN_TOOLS}\s+login\b[^\n|;&]*?\s-p(?:\s+|=)?["']?)${PH}${V}+`, 'gi'), `$1${REDACTED}`],
   // `echo PASS | docker login --password-stdin`, `printf '%s' PASS | …`, `… --password-stdin <<< PASS`.
-  [/(\b(?:echo|printf)\s+(?:-[neE]+\s+)?(?:'%s'\s+|"%s"\s+)?)("[^"\n]*"|'[^'\n]*'|[^\s|"']+)(?=\s*\|[^\n]*--password-stdin)/g, `$1${REDACTED}`],
-  [/(--password-stdin[^\n]*?<<<\s*)("[^"\n]*"|'[^'\n]*'|[^\s"']+)/g, `$1${REDACTED}`],
+  [rx(String.raw`(\b(?:echo|printf)\s+(?:-[neE]+\s+)?(?:'%s'\s+|"%s"\s+)?)${PH}("[^"\n]*"|'[^'\n]*'|[^\s|"']+)(?=\s*\|[^\n]*--password-stdin)`, 'g'), `$1${REDACTED}`],
+  [rx(String.raw`(--password-stdin[^\n]*?<<<\s*)${PH}("[^"\n]*"|'[^'\n]*'|[^\s"']+)`, 'g'), `$1${REDACTED}`],
   // key = "value" / "key": "value" / key: 'value' (TOML, JSON, YAML quoted), whole quoted value.
-  [new RegExp(`(${KEY_START}${KEY}["']?\\s*[:=]\\s*)"(?:[^"\\\\\\n]|\\\\.)*"`, 'gim'), `$1"${REDACTED}"`],
-  [new RegExp(`(${KEY_START}${KEY}["']?\\s*[:=]\\s*)'[^'\\n]*'`, 'gim'), `$1'${REDACTED}'`],
+  [rx(String.raw`(${KEY_START}${KEY}["']?\s*[:=]\s*)"${PH}(?:[^"\\\n]|\\.)*"`, 'gim'), `$1"${REDACTED}"`],
+  [rx(String.raw`(${KEY_START}${KEY}["']?\s*[:=]\s*)'${PH}[^'\n]*'`, 'gim'), `$1'${REDACTED}'`],
   // key=value (env files, TOML unquoted, --from-literal=password=x).
-  [new RegExp(`(${KEY_START}${KEY}\\s*=\\s*)(?!«)[^\\s"',};&]+`, 'gim'), `$1${REDACTED}`],
+  [rx(String.raw`(${KEY_START}${KEY}\s*=\s*)${PH}[^\s"',};&` + '`]+', 'gim'), `$1${REDACTED}`],
   // YAML `key: value` only when the value is one token ending the line (prose has more words).
-  [new RegExp(`(${KEY_START}${KEY}:[ \\t]*)(?!«)(?=[^\\s"',}]+[,}\\s]*$)[^\\s"',}]+`, 'gim'), `$1${REDACTED}`],
+  [rx(String.raw`(${KEY_START}${KEY}:[ \t]*)${PH}(?=[^\s"',}]+[,}\s]*$)[^\s"',}]+`, 'gim'), `$1${REDACTED}`],
   [/(\.dockerconfigjson["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]{8,}/g, `$1${REDACTED}`],
   // Well-known token formats.
   [/\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, REDACTED],
