@@ -100,6 +100,8 @@ export function realmMatchesHarbor(realm: string, harbor: URL): { matches: boole
  * URL, or to an origin the target lists in `harbor.trustedRealms` (an http:// origin there is an
  * explicit opt-in). A realm with userinfo is never trusted. Returns why not, or undefined when
  * the URL may receive credentials. Callers check BEFORE building any Authorization header.
+ * `diagnose` without a target runs on a placeholder target (`https://registry.invalid`) and
+ * runs no suite that sends credentials; were one added, every realm would fail this rule there.
  */
 export function untrustedRealmReason(target: CheckContext['target'], url: URL): string | undefined {
   const harbor = harborUrl(target);
