@@ -32,7 +32,7 @@ const ACTIVATION = `PlantedSsm${nonce()}Ax`;
 const USERS = [ROBOT, 'admin', 'robot', 'robot$x', 'u'];
 function forms(s: string): string[] {
   const strip = (x: string) => x.replace(/=+$/, '');
-  return [s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...USERS.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))];
+  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...USERS.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))])];
 }
 const NEEDLES = [ROBOT_SECRET, ADMIN_PASSWORD, PULL_PASSWORD, PASTED_PASSWORD, LINT_PASSWORD, ACTIVATION].flatMap((s) => forms(s).map((f) => [s, f] as const));
 
@@ -109,6 +109,13 @@ async function startCluster(): Promise<void> {
     reason: 'Failed',
     message: `Failed to pull image "${image}": failed to pull and unpack image "${image}": failed to resolve reference "${image}": failed to authorize: failed to fetch oauth token: unexpected status from GET request to https://${ROBOT}:${PULL_PASSWORD}@${host}/service/token?scope=repository%3Alibrary%2Fbusybox%3Apull&service=harbor-registry: 401 Unauthorized`,
     count: 5,
+  });
+  // A message quoting the password verbatim, in no pattern's shape: only the run-time
+  // registration of the pull secret's password (pull-secrets suite, diagnose correlation) masks it.
+  await createCoreEvent(kube, pod, {
+    reason: 'Failed',
+    message: `Failed to pull image "${image}": rpc error: code = Unknown desc = credentials ${ROBOT} / ${PULL_PASSWORD} rejected by ${host}: 401 Unauthorized`,
+    count: 2,
   });
 }
 

@@ -20,7 +20,7 @@ function filesUnder(dir: string): string[] {
 /** Every form a secret can take in text: raw, base64 / base64url (no padding), `user:secret` base64 (Basic, auth), URL-encoded. */
 function forms(s: string, users: string[]): string[] {
   const strip = (x: string) => x.replace(/=+$/, '');
-  return [s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...users.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))];
+  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...users.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))])];
 }
 
 /** Where each needle was found (`where: needle`), for a readable failure. */
