@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CATALOG } from './catalog/catalog.ts';
 import { REDACTED, Redactor } from './redact.ts';
 
@@ -170,5 +170,26 @@ describe('redactor', () => {
     walk(CATALOG, 'catalog');
     expect(Object.keys(CATALOG).length).toBeGreaterThan(50);
     expect(changed).toEqual([]);
+  });
+
+  it('the process-wide redactor masks AWS credentials found in the environment', async () => {
+    const key = 'wJalrXUtnFEMI-K7MDENG-planted-aws-key';
+    const token = 'IQoJb3JpZ2luX2VjEPlanted-session-token';
+    const saved = { k: process.env.AWS_SECRET_ACCESS_KEY, t: process.env.AWS_SESSION_TOKEN };
+    process.env.AWS_SECRET_ACCESS_KEY = key;
+    process.env.AWS_SESSION_TOKEN = token;
+    try {
+      vi.resetModules();
+      const fresh = await import('./redact.ts');
+      const out = fresh.redactor.text(`signing with ${key} and ${token}`);
+      expect(out).not.toContain(key);
+      expect(out).not.toContain(token);
+    } finally {
+      for (const [k, v] of [['AWS_SECRET_ACCESS_KEY', saved.k], ['AWS_SESSION_TOKEN', saved.t]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      vi.resetModules();
+    }
   });
 });
