@@ -81,6 +81,9 @@ const RULES: Rule[] = [
   // YAML `key: value` only when the value is one token ending the line (prose has more words).
   [rx(String.raw`(${KEY_START}${KEY}:[ \t]*)${PH}(?=[^\s"',}]+[,}\s]*$)[^\s"',}]+`, 'gim'), `$1${REDACTED}`],
   [/(\.dockerconfigjson["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]{8,}/g, `$1${REDACTED}`],
+  // .netrc (`machine h login u password p`), htpasswd bcrypt hashes (Harbor's registry credentials).
+  [rx(String.raw`(\bmachine\s+\S+\s+login\s+\S+\s+password\s+)${PH}\S+`, 'g'), `$1${REDACTED}`],
+  [/\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}/g, REDACTED],
   // Well-known token formats.
   [/\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, REDACTED],
   [/\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36})\b/g, REDACTED],
