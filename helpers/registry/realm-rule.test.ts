@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeHarbor, type FakeHarbor } from '../../fixtures/registry/fake-harbor.ts';
+import { harborChecks } from '../checks/harbor/index.ts';
 import { robotAuthChecks } from '../checks/robot-auth/index.ts';
 import { causesByCheck, runChecks, testContext } from '../checks/test-context.ts';
 import { createPki } from '../net/test-pki.ts';
@@ -89,14 +90,19 @@ describe('credential realm rule', () => {
     expect(JSON.stringify(results)).not.toContain(SECRET);
   });
 
-  it('the admin password is not sent to an http Harbor API unless trusted', async () => {
+  it('the admin password is not sent to an http Harbor API unless trusted (robot-auth and harbor suites)', async () => {
     reset();
     plain.setRealm(`${plain.origin}/service/token`);
-    const results = await runChecks(robotAuthChecks, ctx(plain.origin, undefined, true));
-    expect(plain.received.filter((r) => r.path.startsWith('/api/') && r.authorization)).toEqual([]);
-    expect(causesByCheck(results).expiry).toEqual(['auth.realm-untrusted']);
+    const results = await runChecks([...robotAuthChecks, ...harborChecks], ctx(plain.origin, undefined, true));
+    // Only the anonymous token's Bearer header may reach it; never Basic credentials.
+    expect(plain.received.filter((r) => r.authorization && !r.authorization.startsWith('Bearer '))).toEqual([]);
+    const map = causesByCheck(results.map((r) => ({ ...r, id: `${r.suite}/${r.id}` })));
+    const all = Object.values(map).flat();
+    // One finding for the withheld robot secret (token realm) and one for the withheld admin password (API); no harbor.unreachable.
+    expect(all.filter((c) => c === 'auth.realm-untrusted')).toHaveLength(2);
+    expect(all).not.toContain('harbor.unreachable');
     reset();
-    await runChecks(robotAuthChecks, ctx(plain.origin, [plain.origin], true));
+    await runChecks([...robotAuthChecks, ...harborChecks], ctx(plain.origin, [plain.origin], true));
     expect(plain.received.filter((r) => r.path.startsWith('/api/') && r.authorization).length).toBeGreaterThan(0);
   });
 
