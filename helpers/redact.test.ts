@@ -91,6 +91,8 @@ describe('redactor', () => {
     { name: 'nodeadm activationCode', text: `ssm:\n  activationCode: ${SECRET}\n  activationId: a-b`, leak: SECRET, keep: 'activationId: a-b' },
     { name: 'a secret inside backticks keeps the closing backtick', text: `run \`curl -u robot:${SECRET}\` now`, leak: SECRET, keep: '` now' },
     { name: 'lower-case value that looks like a word', text: `--docker-password=hunter`, leak: 'hunter' },
+    { name: 'harbor-cli encryption key (env)', text: `HARBOR_ENCRYPTION_KEY=${SECRET}`, leak: SECRET },
+    { name: 'harbor-cli config credential', text: `credentials:\n  - name: admin@https://h\n    username: admin\n    password: ${SECRET}\n`, leak: SECRET, keep: 'username: admin' },
     { name: '.netrc entry', text: `machine harbor.example.com login robot password ${SECRET}`, leak: SECRET, keep: 'login robot' },
     { name: 'htpasswd bcrypt hash', text: 'harbor_registry_user:$2y$10$abcdefghijklmnopqrstuuO0sG1QmJ3x7X5rWcFzqP4Y2yQ8aB1Ce', leak: 'O0sG1QmJ3x7X5rWcFzqP4Y2yQ8aB1Ce', keep: 'harbor_registry_user:' },
     { name: 'GitHub token', text: `ghp_${'a1B2'.repeat(9)}`, leak: 'a1B2a1B2' },

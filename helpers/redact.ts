@@ -17,7 +17,7 @@ export const REDACTED = '«redacted»';
 
 /** Keys whose values are secrets (case-insensitive), optionally prefixed (`harbor_admin_password`, `AWS_SECRET_ACCESS_KEY`). */
 const KEY =
-  '(?:[a-z0-9]+[_-])*(?:password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|id[_-]?token|identity[_-]?token|registry[_-]?token|auth|api[_-]?key|secret[_-]?access[_-]?key|session[_-]?token|client-key-data|activation[_-]?code|private[_-]?key)';
+  '(?:[a-z0-9]+[_-])*(?:password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|id[_-]?token|identity[_-]?token|registry[_-]?token|auth|api[_-]?key|secret[_-]?access[_-]?key|session[_-]?token|client-key-data|activation[_-]?code|private[_-]?key|encryption[_-]?key)';
 /** What may stand before a key: line start, space, brace, bracket, comma, quote, `(`, `;`, `&`, `?`, `=`. */
 const KEY_START = `(?:^|[\\s{\\[,"'(;&?=])`;
 /** Registry tools whose `login` takes `-p PASSWORD`. */
