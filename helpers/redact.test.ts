@@ -196,4 +196,17 @@ describe('redactor', () => {
       vi.resetModules();
     }
   });
+
+  it.each([
+    ['long prefix chain', ' ' + 'a_'.repeat(50_000) + 'x'],
+    ['many colons without @', ' a:b'.repeat(30_000)],
+    ['base64 run after Basic', `Basic ${'QUFB'.repeat(50_000)}`],
+    ['unterminated quoted value', `password: "${'a\\'.repeat(30_000)}`],
+    ['echo without a login', `echo ${'x '.repeat(30_000)}| a`],
+    ['unterminated PEM', `-----BEGIN PRIVATE KEY-----\n${'QUFB\n'.repeat(50_000)}`],
+  ])('stays linear on pathological input: %s', (_n, text) => {
+    const t0 = performance.now();
+    new Redactor().text(text);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });
