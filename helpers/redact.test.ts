@@ -22,6 +22,20 @@ describe('redactor', () => {
     expect(out).toContain(REDACTED);
   });
 
+  it.each(['a', 'ab', 'abc', 'robot$other', 'x'.repeat(31)])('removes a registered secret inside any base64 stream (user %s, any alignment)', (user) => {
+    const q = new Redactor();
+    const pw = 'Any-Alignment-Secret-77';
+    q.add(pw); // registered without its user
+    for (const tail of ['', '@', '"}}}']) {
+      for (const b of [Buffer.from(`${user}:${pw}${tail}`).toString('base64'), Buffer.from(`{"auths":{"h":{"password":"${pw}${tail}"}}}`).toString('base64url')]) {
+        const out = q.text(`x ${b} y`);
+        expect(out).toContain(REDACTED);
+        // What is left of the stream no longer decodes to the secret.
+        for (const frag of out.split(/[^A-Za-z0-9+/_-]+/)) expect(Buffer.from(frag, 'base64').toString('latin1')).not.toContain('Alignment-Secret');
+      }
+    }
+  });
+
   it('removes a registered secret with URL-special characters in its encoded form', () => {
     const q = new Redactor();
     q.add('p@ss/w0rd&x=1', 'u');

@@ -104,6 +104,18 @@ export class Redactor {
   add(secret: string | undefined, user?: string): void {
     if (!secret || secret.length < 4) return;
     this.#secrets.add(secret);
+    // The secret inside ANY base64 stream (`anyuser:secret`, a JSON document, …): for each of the
+    // three alignments, the characters that encode only the secret's bytes (8+ characters, so a
+    // match is never chance), standard and url-safe alphabets.
+    const bytes = Buffer.from(secret);
+    for (const k of [0, 1, 2]) {
+      const enc = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+      const core = enc.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
+      if (core.length >= 8) {
+        this.#secrets.add(core);
+        this.#secrets.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+      }
+    }
     this.#secrets.add(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
     this.#secrets.add(Buffer.from(secret).toString('base64url').replace(/=+$/, ''));
     if (secret.includes('"') || secret.includes('\\')) this.#secrets.add(JSON.stringify(secret).slice(1, -1));
