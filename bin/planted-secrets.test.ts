@@ -30,9 +30,15 @@ const LINT_PASSWORD = `PlantedToml-${nonce()}-Tx`;
 const ACTIVATION = `PlantedSsm${nonce()}Ax`;
 
 const USERS = [ROBOT, 'admin', 'robot', 'robot$x', 'u'];
+/** The base64 characters that encode only `s`, at each of the three alignments (found inside any base64 stream). */
+function base64Cores(s: string): string[] {
+  const b = Buffer.from(s);
+  return [0, 1, 2].map((k) => Buffer.concat([Buffer.alloc(k), b]).toString('base64').slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + b.length)) / 6)));
+}
+
 function forms(s: string): string[] {
   const strip = (x: string) => x.replace(/=+$/, '');
-  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...USERS.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))])];
+  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...USERS.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64'))), ...base64Cores(s)])];
 }
 const NEEDLES = [ROBOT_SECRET, ADMIN_PASSWORD, PULL_PASSWORD, PASTED_PASSWORD, LINT_PASSWORD, ACTIVATION].flatMap((s) => forms(s).map((f) => [s, f] as const));
 

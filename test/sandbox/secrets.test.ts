@@ -17,10 +17,16 @@ function filesUnder(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name));
 }
 
+/** The base64 characters that encode only `s`, at each of the three alignments (found inside any base64 stream). */
+function base64Cores(s: string): string[] {
+  const b = Buffer.from(s);
+  return [0, 1, 2].map((k) => Buffer.concat([Buffer.alloc(k), b]).toString('base64').slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + b.length)) / 6)));
+}
+
 /** Every form a secret can take in text: raw, base64 / base64url (no padding), `user:secret` base64 (Basic, auth), URL-encoded. */
 function forms(s: string, users: string[]): string[] {
   const strip = (x: string) => x.replace(/=+$/, '');
-  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...users.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64')))])];
+  return [...new Set([s, strip(Buffer.from(s).toString('base64')), strip(Buffer.from(s).toString('base64url')), encodeURIComponent(s), ...users.map((u) => strip(Buffer.from(`${u}:${s}`).toString('base64'))), ...base64Cores(s)])];
 }
 
 /** Where each needle was found (`where: needle`), for a readable failure. */
