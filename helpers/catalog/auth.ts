@@ -24,6 +24,8 @@ export const AUTH_PARAMS: AreaParams<'auth'> = {
   'auth.pull-secret-not-attached': ['namespace', 'pod', 'secretName', 'host'],
   'auth.token-realm-unreachable': ['host', 'url', 'detail'],
   'auth.pull-secret-copied-everywhere': ['namespace', 'secretName', 'detail'],
+  // secrets branch (issue 7 item 5): the credential realm rule.
+  'auth.realm-untrusted': ['host', 'url', 'detail'],
 };
 
 const curlToken =
@@ -227,6 +229,23 @@ export const auth: AreaCatalog<'auth'> = {
       ],
       docs: [DOCS.k8sDockerConfigSecret, DOCS.k8sServiceAccountPullSecret],
       guideStep: GUIDE.pullSecret,
+    },
+  },
+  // --- secrets branch (issue 7 item 5): credentials follow only the right realm. ---
+  'auth.realm-untrusted': {
+    title: 'Credentials withheld from an untrusted token realm',
+    message: 'hybrid-doctor did not send credentials to {url}: {detail}',
+    explanation:
+      'After `GET /v2/` answers 401, a registry client sends the robot (or pull secret) credentials to whatever token realm the `Www-Authenticate: Bearer realm=...` header names. A misconfigured or hostile registry, a proxy, or an http:// `external_url` can point that realm at another host or at plain HTTP, and the credentials leak there. hybrid-doctor sends credentials only to an https realm on the origin (scheme, host, port) of the Harbor URL in the target, or to an origin the target lists in `harbor.trustedRealms`; anything else is reported here and nothing is sent. Nodes (containerd) do not apply this rule: fix the realm, not just the target.',
+    remediation: {
+      summary: "Make Harbor advertise an https realm on the URL nodes use (harbor.yml hostname / external_url); list a separate token service in harbor.trustedRealms only if it is yours.",
+      steps: [
+        'See the realm Harbor advertises: `curl -sI https://{host}/v2/ | grep -i www-authenticate`.',
+        'Set harbor.yml `hostname` and `external_url` to the https URL nodes pull from (the target\'s harbor.url), then `./prepare && docker compose up -d`.',
+        'If the token service is deliberately on another origin you control, add that origin to the target: `harbor: { trustedRealms: ["https://token.example.com"] }` (an http:// origin only for a lab registry without TLS).',
+      ],
+      docs: [DOCS.harborYml, DOCS.harborHttps],
+      guideStep: GUIDE.harborYml,
     },
   },
 };

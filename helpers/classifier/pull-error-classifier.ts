@@ -1,6 +1,7 @@
 import type { CauseId } from '../findings/cause-ids.ts';
 import type { Finding } from '../findings/finding.ts';
 import { finding } from '../findings/make-finding.ts';
+import { redactor } from '../redact.ts';
 
 /**
  * Maps image-pull error texts (kubelet events and waiting messages, containerd 1.x/2.x, CRI-O,
@@ -482,7 +483,9 @@ const HOST_PATTERNS: RegExp[] = [
 function extractHost(t: string, image: string | undefined): string | undefined {
   for (const p of HOST_PATTERNS) {
     const m = p.exec(t);
-    if (m?.[1] && !m[1].includes('...')) return m[1].replace(/[:.]+$/, '');
+    // `https://user:password@host`: the host is after the userinfo (which is never a param).
+    const h = m?.[1]?.slice(m[1].lastIndexOf('@') + 1);
+    if (h && !h.includes('...')) return h.replace(/[:.]+$/, '');
   }
   return image ? registryOf(image) : undefined;
 }
@@ -616,5 +619,8 @@ export function explainText(text: string): Explanation {
     params: { ...c.params },
     evidence: { text: typeof text === 'string' ? clip(text, 20_000) : String(text), rule: c.rule, confidence: c.confidence, ...(c.alternatives ? { alternatives: c.alternatives } : {}) },
   });
-  return { cause: c.cause, confidence: c.confidence, rule: c.rule, params: c.params, ...(c.alternatives ? { alternatives: c.alternatives } : {}), finding: f };
+  // The pasted text may hold credentials (an Authorization header, `user:password@host`): the
+  // params are printed as they are by `explain --json`, so they pass the redactor like the finding.
+  const params = redactor.value(c.params, { nameKeys: ['secret'] });
+  return { cause: c.cause, confidence: c.confidence, rule: c.rule, params, ...(c.alternatives ? { alternatives: c.alternatives } : {}), finding: f };
 }

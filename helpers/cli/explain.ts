@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { redactor } from '../redact.ts';
 import { EXIT } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 
@@ -28,7 +29,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const r = explainText(text);
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ cause: r.cause, confidence: r.confidence, rule: r.rule, severity: r.finding.severity, title: r.finding.title, message: r.finding.message, explanation: r.finding.explanation, remediation: r.finding.remediation, params: r.params, ...(r.alternatives?.length ? { alternatives: r.alternatives } : {}) }, null, 2)}\n`,
+      // Everything printed passes the redactor (the pasted text may carry credentials).
+      `${JSON.stringify(redactor.value({ cause: r.cause, confidence: r.confidence, rule: r.rule, severity: r.finding.severity, title: r.finding.title, message: r.finding.message, explanation: r.finding.explanation, remediation: r.finding.remediation, params: r.params, ...(r.alternatives?.length ? { alternatives: r.alternatives } : {}) }, { nameKeys: ['secret'] }), null, 2)}\n`,
     );
   } else {
     const f = r.finding;
@@ -45,7 +47,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
       ...(f.remediation.docs.length ? ['', 'docs:', ...f.remediation.docs.map((d) => `  - ${d.title}: ${d.url}`)] : []),
       ...(r.alternatives?.length ? ['', `also possible: ${r.alternatives.join(', ')}`] : []),
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${redactor.text(lines.join('\n'))}\n`);
   }
   return EXIT.ok;
 }

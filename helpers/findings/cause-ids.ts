@@ -94,6 +94,7 @@ export const CONTRACT_CAUSES = {
 export const PROJECT_CAUSES = {
   'internal.check-error': { severity: 'error', meaning: 'the check itself failed; this is a hybrid-doctor bug or an unexpected environment, not a finding about the target' },
   'auth.pull-secret-copied-everywhere': { severity: 'warning', meaning: "copies of the registry pull secret sit in namespaces that do not pull from the registry (kube-system, kube-public, ...) or carry another namespace's last-applied configuration: leftovers of the guide's copy-to-all-namespaces loop" },
+  'auth.realm-untrusted': { severity: 'error', meaning: "credentials were not sent: the Bearer token realm (or the Harbor API) is not https on the Harbor URL's origin and not listed in harbor.trustedRealms" },
   'cluster.api-unreachable': { severity: 'error', meaning: 'the Kubernetes API server named by the kubeconfig context does not answer (connection refused, timeout, TLS failure)' },
   'cluster.api-access-denied': { severity: 'error', meaning: 'the Kubernetes API rejects the credentials (401) or RBAC forbids a read hybrid-doctor needs (403)' },
   'dns.slow': { severity: 'warning', meaning: 'a resolver answers, but slower than the latency warning threshold (every pull and every pod lookup waits for it)' },

@@ -1,6 +1,9 @@
 import { decodeJwt } from 'jose';
 import type { CheckContext } from '../checks/check.ts';
 import { evidenceHeaders, harborUrl, httpRequest, TransportError, type TransportFailure } from './http.ts';
+import { blocked, type CheckOutput } from '../checks/check.ts';
+import { finding } from '../findings/make-finding.ts';
+import { reportOnce } from './reachability.ts';
 import type { BearerChallenge } from './www-authenticate.ts';
 
 /**
@@ -35,6 +38,8 @@ export interface TokenClaims {
 
 export type TokenOutcome =
   | { kind: 'token'; status: number; token: string; claims: TokenClaims; expiresIn?: number; ms: number }
+  /** Credentials were withheld: the realm fails the credential realm rule (nothing was sent). */
+  | { kind: 'untrusted-realm'; realm: string; reason: string }
   /** The realm answered, but not with a usable token (401/403/5xx/garbage). */
   | { kind: 'rejected'; status: number; headers: Record<string, string>; bodySnippet: string; ms: number }
   /** The realm could not be reached at all. */
@@ -89,13 +94,47 @@ export function realmMatchesHarbor(realm: string, harbor: URL): { matches: boole
   return { matches: r.protocol === harbor.protocol && r.host === harbor.host, realmOrigin: r.origin };
 }
 
-/** Requests a token from the realm; transport failures become `unreachable`, never a throw. */
+/**
+ * The credential realm rule (issue 7): credentials (robot secret, admin password, pull-secret
+ * passwords) go only to an https URL on the origin (scheme, host, port) of the target's Harbor
+ * URL, or to an origin the target lists in `harbor.trustedRealms` (an http:// origin there is an
+ * explicit opt-in). A realm with userinfo is never trusted. Returns why not, or undefined when
+ * the URL may receive credentials. Callers check BEFORE building any Authorization header.
+ * `diagnose` without a target runs on a placeholder target (`https://registry.invalid`) and
+ * runs no suite that sends credentials; were one added, every realm would fail this rule there.
+ */
+export function untrustedRealmReason(target: CheckContext['target'], url: URL): string | undefined {
+  const harbor = harborUrl(target);
+  if (url.username || url.password) return `the realm URL carries userinfo`;
+  const trusted = new Set<string>();
+  for (const t of target.harbor.trustedRealms ?? []) {
+    try {
+      trusted.add(new URL(t).origin);
+    } catch {
+      /* the schema validates URLs; an unparsable entry trusts nothing */
+    }
+  }
+  if (trusted.has(url.origin)) return undefined;
+  if (url.protocol !== 'https:') return `the realm ${url.origin} is ${url.protocol.replace(/:$/, '')}, so the credentials would travel in clear (list ${url.origin} in harbor.trustedRealms to allow it)`;
+  if (url.origin !== harbor.origin) return `the realm ${url.origin} is not on the Harbor URL's origin ${harbor.origin} and not listed in harbor.trustedRealms`;
+  return undefined;
+}
+
+/**
+ * Requests a token from the realm; transport failures become `unreachable`, never a throw. With
+ * credentials, a realm that fails the credential realm rule gets no request at all
+ * (`untrusted-realm`).
+ */
 export async function requestToken(ctx: CheckContext, challenge: BearerChallenge, scope: string, creds?: Credentials): Promise<TokenOutcome> {
   let url: URL;
   try {
     url = new URL(challenge.realm, harborUrl(ctx.target));
   } catch {
     return { kind: 'unreachable', failure: { cause: 'auth.token-realm-unreachable', kind: 'other', detail: `realm "${challenge.realm}" is not a URL` } };
+  }
+  if (creds) {
+    const reason = untrustedRealmReason(ctx.target, url);
+    if (reason) return { kind: 'untrusted-realm', realm: `${url.origin}${url.pathname}`, reason };
   }
   if (challenge.service !== undefined) url.searchParams.set('service', challenge.service);
   url.searchParams.append('scope', scope);
@@ -157,5 +196,17 @@ export function anonymousPullToken(ctx: CheckContext, challenge: BearerChallenge
 export function tokenEvidence(t: TokenOutcome): Record<string, unknown> {
   if (t.kind === 'token') return { status: t.status, claims: t.claims, expiresIn: t.expiresIn, ms: t.ms };
   if (t.kind === 'rejected') return { status: t.status, headers: t.headers, body: t.bodySnippet, ms: t.ms };
+  if (t.kind === 'untrusted-realm') return { notSent: 'credentials withheld', realm: t.realm, reason: t.reason };
   return { transport: t.failure };
+}
+
+/**
+ * The `auth.realm-untrusted` finding, once per realm and run (robot-auth, pull-secrets and the
+ * Harbor API may all meet the same realm); later callers get `{ blockedBy }` evidence only.
+ */
+export async function untrustedRealmOutcome(ctx: CheckContext, t: { realm: string; reason: string }, subject?: string): Promise<CheckOutput> {
+  const host = harborUrl(ctx.target).host;
+  const evidence = { realm: t.realm, reason: t.reason, credentialsSent: false };
+  if (!(await reportOnce(ctx, `auth.realm-untrusted:${t.realm}`))) return blocked('auth.realm-untrusted', `credentials withheld from the token realm ${t.realm} (reported once per run, by another check)`, evidence);
+  return { findings: [finding('auth.realm-untrusted', { subject: subject ?? host, params: { host, url: t.realm, detail: t.reason }, evidence })], evidence };
 }

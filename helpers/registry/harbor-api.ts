@@ -1,5 +1,5 @@
 import type { CheckContext } from '../checks/check.ts';
-import { adminCredentials, type Credentials } from './auth.ts';
+import { adminCredentials, untrustedRealmReason, type Credentials } from './auth.ts';
 import { evidenceHeaders, harborUrl, httpRequest, TransportError, type TransportFailure } from './http.ts';
 
 /** Read-only Harbor API v2.0 calls (swagger v2.13.5) the checks need. */
@@ -14,6 +14,9 @@ export async function harborGet<T>(ctx: CheckContext, path: string, opts: { auth
   const url = new URL(`/api/v2.0${path}`, harborUrl(ctx.target));
   const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json' };
   const creds: Credentials | undefined = opts.auth ? adminCredentials(ctx) : undefined;
+  // The admin password follows the credential realm rule too (https on the Harbor origin, or trusted).
+  const untrusted = creds ? untrustedRealmReason(ctx.target, url) : undefined;
+  if (untrusted) return { ok: false, status: 0, failure: { cause: 'auth.realm-untrusted', kind: 'other', detail: `admin credentials for ${url.origin}/api/v2.0 withheld: ${untrusted}` } };
   if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
   try {
     const res = await httpRequest(ctx, url, { headers, maxBytes: 1 << 20 });

@@ -168,7 +168,8 @@ export async function fetchBlob(ctx: CheckContext, repository: string, desc: Des
   try {
     for (let hop = 0; hop < 4; hop++) {
       const hash = createHash(algo);
-      const sameHost = url.host === origin.host;
+      // Same origin (scheme too): a redirect to http:// or another host gets no token.
+      const sameHost = url.origin === origin.origin;
       const res = await httpRequest(ctx, url, {
         headers: { ...(sameHost ? authHeaders(token) : {}) },
         onChunk: (c) => hash.update(c),

@@ -23,6 +23,12 @@ export const targetSchema = z.strictObject({
     ipAddress: z.string().optional().describe('an IP address clients also use for the registry (checked against IP SANs)'),
     admin: z.strictObject({ username: z.string().min(1), password: secretSource }).optional().describe('admin or project-admin credentials for read-only API checks (robot state, project posture)'),
     projects: z.array(z.string().min(1)).default([]).describe('projects whose posture to check; defaults to the projects of the probe images'),
+    trustedRealms: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .optional()
+      .describe(
+        "origins (scheme://host[:port]) besides the Harbor URL's own https origin that may receive credentials (robot secret, admin password, pull-secret passwords) as a Bearer token realm or API; an http:// origin here is an explicit opt-in to sending them in clear",
+      ),
   }),
   robot: z.strictObject({
     name: z.string().min(1).describe("the robot's full name, e.g. robot$k8s-robot (system) or robot$project+name"),

@@ -19,7 +19,8 @@ async function apiFailure(ctx: CheckContext, path: string, o: Extract<ApiOutcome
   const host = harborUrl(ctx.target).host;
   const url = new URL(`/api/v2.0${path}`, harborUrl(ctx.target)).toString();
   if ('failure' in o) {
-    if (isTransportOwned(o.failure)) return transportOutcome(ctx, o.failure);
+    // Admin credentials withheld (credential realm rule): reported once as auth.realm-untrusted.
+    if (isTransportOwned(o.failure) || o.failure.cause === 'auth.realm-untrusted') return transportOutcome(ctx, o.failure);
     if (!(await reportOnce(ctx, 'harbor.unreachable'))) return blocked('harbor.unreachable', `the Harbor API did not answer ${path} (${o.failure.detail}); reported once per run, by another harbor check`, { transport: o.failure });
     return { findings: [finding('harbor.unreachable', { subject: host, params: { host, url, detail: o.failure.detail, ...(o.failure.code ? { code: o.failure.code } : {}) }, evidence: { transport: o.failure } })], evidence: { transport: o.failure } };
   }

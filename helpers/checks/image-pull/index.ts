@@ -56,6 +56,8 @@ function pullState(ctx: CheckContext, image: ProbeImage): Promise<PullState> {
       const t = robotCredentials(ctx) ? await robotPullToken(ctx, bearer, ref.repository) : await anonymousPullToken(ctx, bearer, ref.repository);
       tEv = tokenEvidence(t);
       if (t.kind === 'unreachable') return { image, ref, blocked: { kind: 'blocked', blockedBy: 'auth.token-realm-unreachable', reason: `the token realm ${bearer.realm} is unreachable (see robot-auth)` }, tokenEvidence: tEv };
+      // Credentials withheld from the realm (robot-auth/token reports auth.realm-untrusted).
+      if (t.kind === 'untrusted-realm') return { image, ref, blocked: { kind: 'blocked', blockedBy: 'auth.realm-untrusted', reason: `credentials withheld: the token realm ${bearer.realm} is not on the Harbor URL's origin (see robot-auth/token)` }, tokenEvidence: tEv };
       if (t.kind === 'rejected') {
         const robot = robotCredentials(ctx);
         return { image, ref, blocked: { kind: 'blocked', blockedBy: robot ? 'auth.credentials-invalid' : 'auth.credentials-missing', reason: `the token request for ${ref.repository} was refused (HTTP ${t.status}${robot ? '' : ', no credentials'}; see robot-auth)` }, tokenEvidence: tEv };

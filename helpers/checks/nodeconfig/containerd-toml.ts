@@ -1,6 +1,7 @@
 import { parse, TomlError } from 'smol-toml';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
+import { redactor } from '../../redact.ts';
 
 /**
  * How nodeadm combines `spec.containerd.config` with its own base config:
@@ -132,6 +133,9 @@ export function lintContainerdToml(text: string, opts: ContainerdLintOptions): {
     if (!isTable(auth)) continue;
     const keys = credKeys.filter((k) => typeof auth[k] === 'string' && (auth[k] as string) !== '');
     if (keys.length === 0) continue;
+    // Credentials read from a node's config are secrets learnt at run time: masked in every output.
+    const user = typeof auth.username === 'string' ? auth.username : undefined;
+    for (const k of ['password', 'auth', 'identitytoken'] as const) if (typeof auth[k] === 'string') redactor.add(auth[k] as string, k === 'password' ? user : undefined);
     findings.push(finding('node.plaintext-registry-credentials', {
       subject: opts.subject,
       params: { path: opts.subject, field: `${field}: ${where}`, host, detail: `${keys.join(', ')} stored in the containerd config` },

@@ -43,7 +43,10 @@ function redactDocument(doc: Obj): Obj {
   const copy = structuredClone(doc);
   const ssm = (copy.spec as Obj | undefined)?.hybrid as Obj | undefined;
   const s = ssm?.ssm as Obj | undefined;
-  if (s && typeof s.activationCode === 'string') s.activationCode = REDACTED;
+  if (s && typeof s.activationCode === 'string') {
+    redactor.add(s.activationCode);
+    s.activationCode = REDACTED;
+  }
   const c = (copy.spec as Obj | undefined)?.containerd as Obj | undefined;
   // Credential lines are rewritten without quotes: the redactor's generic `password = "..."`
   // pattern would otherwise cut through JSON-escaped quotes when the document is serialised.

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.ts';
+import { redactor } from '../../redact.ts';
 import { causesByCheck, runChecks, testContext } from '../test-context.ts';
 import { lintContainerdToml } from './containerd-toml.ts';
 import { lintHostsToml } from './hosts-toml.ts';
@@ -105,6 +106,20 @@ describe('containerd TOML details', () => {
   it('version 3 with containerd 2.x plugin names is fine', () => {
     const toml = 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\nconfig_path = "/etc/containerd/certs.d"\n';
     expect(lintContainerdToml(toml, { subject: 'x' }).findings).toEqual([]);
+  });
+
+  it('registers credentials found in a node containerd config as secrets (masked everywhere after)', () => {
+    const pw = 'node-toml-planted-Pw7';
+    const tok = 'node-toml-identity-Tk7';
+    const toml = `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."${HARBOR}".auth]\nusername = "robot$x"\npassword = "${pw}"\nidentitytoken = "${tok}"\n`;
+    expect(redactor.text(`saw ${pw} and ${tok}`)).toBe(`saw ${pw} and ${tok}`);
+    const r = lintContainerdToml(toml, { subject: 'x', harborHost: HARBOR, merge: 'merge' });
+    expect(r.findings.map((f) => f.cause)).toContain('node.plaintext-registry-credentials');
+    expect(JSON.stringify(r)).not.toMatch(/planted|identity-Tk7/);
+    const later = redactor.text(`saw ${pw}, ${tok} and Basic ${Buffer.from(`robot$x:${pw}`).toString('base64')}`);
+    expect(later).not.toContain(pw);
+    expect(later).not.toContain(tok);
+    expect(later).not.toContain(Buffer.from(`robot$x:${pw}`).toString('base64').slice(0, 20));
   });
 
   it('records registry hosts that are not the Harbor nodes use', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dockerConfigJson } from '../../../fixtures/kube/seed.ts';
 import type { Secret } from '../../kube/types.ts';
+import { REDACTED, redactor } from '../../redact.ts';
 import { authKeyMatches, mangledRobot, parsePullSecret } from './docker-config.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -65,5 +66,26 @@ describe('mangledRobot', () => {
     ['robot', undefined, 'robot$<name>'],
   ])('%s (expected %s) → %s', (user, expected, want) => {
     expect(mangledRobot(user, expected)).toBe(want);
+  });
+});
+
+describe('pull-secret credentials are registered as secrets when read', () => {
+  // Each form a kubelet accepts; the password (and its base64 / Basic forms) must be masked by
+  // the process-wide redactor once the secret has been parsed, also when the entry is otherwise broken.
+  it.each([
+    ['auth', (pw: string) => ({ auths: { h: { auth: b64(`robot$x:${pw}`) } } }), 'kubernetes.io/dockerconfigjson'],
+    ['username/password', (pw: string) => ({ auths: { h: { username: 'robot$x', password: pw } } }), 'kubernetes.io/dockerconfigjson'],
+    ['identitytoken', (pw: string) => ({ auths: { h: { identitytoken: pw } } }), 'kubernetes.io/dockerconfigjson'],
+    ['legacy dockercfg', (pw: string) => ({ h: { auth: b64(`robot$x:${pw}`) } }), 'kubernetes.io/dockercfg'],
+  ])('%s', (name, cfg, type) => {
+    const pw = `planted-${name.replace(/\W/g, '')}-Pw9`;
+    const texts = [pw, b64(pw), `Authorization: Basic ${b64(`robot$x:${pw}`)}`];
+    for (const t of texts.slice(0, 2)) expect(redactor.text(t)).toBe(t); // not registered yet
+    parsePullSecret(secret(type, { [type === 'kubernetes.io/dockercfg' ? '.dockercfg' : '.dockerconfigjson']: b64(JSON.stringify(cfg(pw))) }));
+    for (const t of texts) {
+      expect(redactor.text(`x ${t} y`)).not.toContain(pw);
+      expect(redactor.text(`x ${t} y`)).not.toContain(b64(pw).replace(/=+$/, ''));
+      expect(redactor.text(`x ${t} y`)).toContain(REDACTED);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Secret } from '../../kube/types.ts';
+import { redactor } from '../../redact.ts';
 
 /**
  * Image pull secrets as the kubelet reads them: `kubernetes.io/dockerconfigjson`
@@ -39,8 +40,23 @@ function decodeB64(s: string): string | undefined {
   return Buffer.from(t, 'base64').toString('utf8');
 }
 
+/**
+ * Registers what a cluster Secret holds with the process-wide redactor (k8sgpt's "Sensitive"
+ * idea): every data value, raw (base64) and decoded, before anything can print it. Values
+ * shorter than 8 characters that are not credentials are left out: they would blank words.
+ */
+function registerSecretData(secret: Secret): void {
+  for (const v of Object.values(secret.data ?? {})) {
+    if (typeof v !== 'string' || v.length < 8) continue;
+    redactor.add(v);
+    const dec = decodeB64(v);
+    if (dec !== undefined && dec.length >= 8) redactor.add(dec);
+  }
+}
+
 /** Parses a pull secret; a wrong type, bad base64, bad JSON, missing `auths` or bad `auth` are problems. */
 export function parsePullSecret(secret: Secret): ParsedPullSecret {
+  registerSecretData(secret);
   const problems: SecretProblem[] = [];
   const type = secret.type ?? 'Opaque';
   if (!(PULL_SECRET_TYPES as readonly string[]).includes(type)) {
@@ -67,8 +83,10 @@ export function parsePullSecret(secret: Secret): ParsedPullSecret {
   if (auths === null || typeof auths !== 'object' || Array.isArray(auths)) return { entries: [], problems: [{ field: dataKey, detail: `${dataKey} is not a JSON object` }] };
   const entries: AuthEntry[] = [];
   for (const [key, v] of Object.entries(auths as Record<string, unknown>)) {
-    const e = (v ?? {}) as { auth?: unknown; username?: unknown; password?: unknown };
+    const e = (v ?? {}) as { auth?: unknown; username?: unknown; password?: unknown; identitytoken?: unknown; registrytoken?: unknown };
     const entry: AuthEntry = { key };
+    // Every credential of the entry is masked from here on, whatever the entry's other problems.
+    for (const t of [e.auth, e.identitytoken, e.registrytoken]) if (typeof t === 'string') redactor.add(t);
     if (typeof e.auth === 'string' && e.auth !== '') {
       const dec = decodeB64(e.auth);
       const colon = dec?.indexOf(':') ?? -1;
@@ -78,9 +96,11 @@ export function parsePullSecret(secret: Secret): ParsedPullSecret {
       }
       entry.username = dec.slice(0, colon);
       entry.password = dec.slice(colon + 1);
+      redactor.add(entry.password, entry.username);
     } else if (typeof e.username === 'string') {
       entry.username = e.username;
       entry.password = typeof e.password === 'string' ? e.password : '';
+      redactor.add(entry.password, entry.username);
     } else {
       problems.push({ field: `auths["${key}"]`, detail: 'entry has neither auth nor username/password' });
       continue;

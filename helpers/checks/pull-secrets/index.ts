@@ -5,7 +5,7 @@ import type { KubeClient } from '../../kube/client.ts';
 import { kubeApplies, withKube } from '../../kube/context.ts';
 import { KubeApiError } from '../../kube/errors.ts';
 import type { Pod, Secret, ServiceAccount } from '../../kube/types.ts';
-import { anonymousPullToken, grantedActions, pullScope, requestToken, type TokenOutcome } from '../../registry/auth.ts';
+import { anonymousPullToken, grantedActions, pullScope, requestToken, untrustedRealmOutcome, type TokenOutcome } from '../../registry/auth.ts';
 import { harborUrl } from '../../registry/http.ts';
 import type { BearerChallenge } from '../../registry/www-authenticate.ts';
 import { registryReachability } from '../../registry/reachability.ts';
@@ -237,6 +237,14 @@ export const pullSecretCredentialsCheck: Check = {
         if (t.kind === 'unreachable') {
           results.push({ ...ev, blockedBy: t.failure.cause });
           unjudged.push({ what: `${c.ns}/${c.secret} for ${c.image.repository} (token service unreachable: ${t.failure.cause})`, cause: t.failure.cause });
+          continue;
+        }
+        if (t.kind === 'untrusted-realm') {
+          // Nothing was sent: the realm fails the credential realm rule (one finding per realm and run).
+          const o = await untrustedRealmOutcome(ctx, t, subjectOf(c.ns, c.secret));
+          results.push({ ...ev, blockedBy: 'auth.realm-untrusted', realm: t.realm });
+          findings.push(...o.findings);
+          if (!o.findings.length) unjudged.push({ what: `${c.ns}/${c.secret} for ${c.image.repository} (credentials withheld from ${t.realm})`, cause: 'auth.realm-untrusted' });
           continue;
         }
         if (t.kind === 'rejected') {

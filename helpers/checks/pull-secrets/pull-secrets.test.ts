@@ -69,7 +69,8 @@ describe('pull-secrets checks against a real kube-apiserver and a token service'
     process.env.HD_TEST_ROBOT_SECRET = GOOD;
     target = parseTarget(
       [
-        'harbor:', `  url: http://${H}`, '  connectAddress: 127.0.0.1',
+        // Plain-HTTP loopback token service: trusted explicitly (credential realm rule).
+        'harbor:', `  url: http://${H}`, '  connectAddress: 127.0.0.1', `  trustedRealms: ['http://${H}']`,
         'robot:', `  name: '${ROBOT}'`, '  secret: { env: HD_TEST_ROBOT_SECRET }',
         'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`,
       ].join('\n'),

@@ -8,6 +8,7 @@ import {
   realmMatchesHarbor,
   robotPullToken,
   tokenEvidence,
+  untrustedRealmOutcome,
   type TokenOutcome,
 } from '../../registry/auth.ts';
 import { lookupRobot, robotEvidence, robotGrantsPull, type HarborRobot } from '../../registry/harbor-api.ts';
@@ -95,6 +96,7 @@ async function robotVerdict(ctx: CheckContext, bearer: BearerChallenge): Promise
     const token = await robotPullToken(ctx, bearer, repository);
     const evidence: Record<string, unknown> = { repository, token: tokenEvidence(token) };
     if (token.kind === 'unreachable') return { cause: 'auth.token-realm-unreachable', repository, token, evidence };
+    if (token.kind === 'untrusted-realm') return { cause: 'auth.realm-untrusted', repository, token, evidence };
     if (token.kind === 'token' && grantedActions(token.claims, repository).includes('pull')) return { repository, token, evidence };
     if (adminCredentials(ctx)) {
       const look = await lookupRobot(ctx, ctx.target.robot!.name);
@@ -189,8 +191,12 @@ const tokenCheck: Check = {
       if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return blocked(v.cause, `the token realm ${ch.bearer.realm} is unreachable (reported once per run by another check)`, v.evidence);
       return { findings: [realmUnreachable(ctx, ch.bearer.realm, t, realmMatchesHarbor(ch.bearer.realm, harborUrl(ctx.target)).matches)], evidence: v.evidence };
     }
+    if (v.token?.kind === 'untrusted-realm') {
+      const o = await untrustedRealmOutcome(ctx, v.token, name);
+      return { ...o, evidence: { ...v.evidence, ...o.evidence } };
+    }
     if (!(await reportOnce(ctx, `${v.cause}:${name}`))) return blocked(v.cause, `${v.cause} for ${name} is reported once per run, by another check`, v.evidence);
-    const status = v.token?.kind === 'unreachable' ? 0 : v.token?.status;
+    const status = v.token?.kind === 'token' || v.token?.kind === 'rejected' ? v.token.status : 0;
     const daysLeft = v.robot?.expires_at && v.robot.expires_at > 0 ? Math.floor((v.robot.expires_at * 1000 - Date.now()) / 86_400_000) : undefined;
     return {
       findings: [

@@ -18,6 +18,8 @@ let registry: TestRegistry;
 let emu: RunningEmulator;
 let unhealthy: RunningEmulator;
 let badRealm: RunningEmulator;
+/** The origin badRealm advertises as its token realm (a closed loopback port). */
+let badRealmOrigin: string;
 const servers: net.Server[] = [];
 
 function config(url: string, reg: TestRegistry, extra: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -62,7 +64,8 @@ beforeAll(async () => {
   unhealthy = await startHarborEmulator(config(`http://127.0.0.1:${p2}`, registry, { healthOverrides: { redis: 'unhealthy' } }));
   const p3 = await freePort();
   const closed = await freePort();
-  badRealm = await startHarborEmulator({ ...config(`http://127.0.0.1:${p3}`, registry), externalUrl: `http://127.0.0.1:${closed}` });
+  badRealmOrigin = `http://127.0.0.1:${closed}`;
+  badRealm = await startHarborEmulator({ ...config(`http://127.0.0.1:${p3}`, registry), externalUrl: badRealmOrigin });
 }, 60_000);
 
 afterAll(async () => {
@@ -74,10 +77,12 @@ afterAll(async () => {
 const BUSY = () => `127.0.0.1:${new URL(emu.url).port}/library/busybox:1.36`;
 const img = (path: string, e = emu) => `127.0.0.1:${new URL(e.url).port}/${path}`;
 
-function ctxFor(opts: { robot?: string; secret?: string; admin?: boolean; images?: { ref: string; platforms?: string[] }[]; url?: string; nodes?: string[]; timeouts?: Record<string, number> }) {
+function ctxFor(opts: { robot?: string; secret?: string; admin?: boolean; images?: { ref: string; platforms?: string[] }[]; url?: string; nodes?: string[]; timeouts?: Record<string, number>; trustedRealms?: string[] }) {
   return testContext(
     {
-      harbor: { url: opts.url ?? emu.url, ...(opts.admin ? { admin: { username: 'admin', password: { env: 'UNUSED_ADMIN' } } } : {}) },
+      // The loopback servers speak plain HTTP: trusting their origins is the explicit opt-in the
+      // credential realm rule needs (https on the Harbor origin, or listed in trustedRealms).
+      harbor: { url: opts.url ?? emu.url, trustedRealms: opts.trustedRealms ?? [...new Set([opts.url ?? emu.url, emu.url])], ...(opts.admin ? { admin: { username: 'admin', password: { env: 'UNUSED_ADMIN' } } } : {}) },
       ...(opts.robot ? { robot: { name: opts.robot, secret: { env: 'UNUSED_ROBOT' } } } : {}),
       images: opts.images ?? [{ ref: BUSY() }],
       nodes: { platforms: opts.nodes ?? ['linux/amd64', 'linux/arm64'] },
@@ -182,8 +187,15 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
   });
 
   it('realm on an unreachable loopback port → auth.token-realm-unreachable once', async () => {
-    const { map } = await causes(ctxFor({ url: badRealm.url, robot: 'robot$k8s-robot', images: [{ ref: img('library/busybox:1.36', badRealm) }] }), [...robotAuthChecks, ...imagePullChecks]);
+    // The realm's origin is trusted here so that only its reachability is under test.
+    const { map } = await causes(ctxFor({ url: badRealm.url, trustedRealms: [badRealm.url, badRealmOrigin], robot: 'robot$k8s-robot', images: [{ ref: img('library/busybox:1.36', badRealm) }] }), [...robotAuthChecks, ...imagePullChecks]);
     expect(map).toEqual({ 'robot-auth/challenge': ['auth.token-realm-unreachable'] });
+  });
+
+  it('realm on another origin, not trusted → auth.realm-untrusted from the token check, nothing sent', async () => {
+    const { map, results } = await causes(ctxFor({ url: badRealm.url, trustedRealms: [badRealm.url], robot: 'robot$k8s-robot', images: [{ ref: img('library/busybox:1.36', badRealm) }] }), [...robotAuthChecks, ...imagePullChecks]);
+    expect(map).toEqual({ 'robot-auth/challenge': ['auth.token-realm-unreachable'], 'robot-auth/token': ['auth.realm-untrusted'] });
+    expect(results.find((r) => r.id === 'token')?.findings[0]?.params).toMatchObject({ url: `${badRealmOrigin}/service/token` });
   });
 
   it('refused port → one net.connection-refused for all three suites', async () => {
