@@ -133,7 +133,8 @@ const FAST = { connectMs: 1000, requestMs: 1500, runMs: 20_000 };
 const harborCtx = (url: string) =>
   testContext(
     {
-      harbor: { url },
+      // A plain-HTTP loopback Harbor: its realm must be listed to get credentials (realm rule).
+      harbor: { url, trustedRealms: [url] },
       robot: { name: 'robot$k8s-robot', secret: { env: 'HD_BAD_INPUT_UNUSED' } },
       images: [{ ref: `${new URL(url).host}/library/busybox:1.36` }],
       timeouts: FAST,

@@ -234,7 +234,7 @@ export const auth: AreaCatalog<'auth'> = {
   // --- secrets branch (issue 7 item 5): credentials follow only the right realm. ---
   'auth.realm-untrusted': {
     title: 'Credentials withheld from an untrusted token realm',
-    message: 'hybrid-doctor did not send credentials to {url}: {detail}',
+    message: 'hybrid-doctor did not send credentials to [[the token realm {url}||an untrusted token realm]][[: {detail}]]',
     explanation:
       'After `GET /v2/` answers 401, a registry client sends the robot (or pull secret) credentials to whatever token realm the `Www-Authenticate: Bearer realm=...` header names. A misconfigured or hostile registry, a proxy, or an http:// `external_url` can point that realm at another host or at plain HTTP, and the credentials leak there. hybrid-doctor sends credentials only to an https realm on the origin (scheme, host, port) of the Harbor URL in the target, or to an origin the target lists in `harbor.trustedRealms`; anything else is reported here and nothing is sent. Nodes (containerd) do not apply this rule: fix the realm, not just the target.',
     remediation: {
