@@ -96,6 +96,8 @@ export const PROJECT_CAUSES = {
   'auth.pull-secret-copied-everywhere': { severity: 'warning', meaning: "copies of the registry pull secret sit in namespaces that do not pull from the registry (kube-system, kube-public, ...) or carry another namespace's last-applied configuration: leftovers of the guide's copy-to-all-namespaces loop" },
   'cluster.api-unreachable': { severity: 'error', meaning: 'the Kubernetes API server named by the kubeconfig context does not answer (connection refused, timeout, TLS failure)' },
   'cluster.api-access-denied': { severity: 'error', meaning: 'the Kubernetes API rejects the credentials (401) or RBAC forbids a read hybrid-doctor needs (403)' },
+  // live mode (helpers/kube/probe-namespace.ts)
+  'cluster.probe-cleanup-failed': { severity: 'warning', meaning: "hybrid-doctor could not delete its own probe namespace (probe pods, the probe pull secret) at the end of a probe; it stays until deleted by hand or by a later run's garbage collection" },
   'dns.slow': { severity: 'warning', meaning: 'a resolver answers, but slower than the latency warning threshold (every pull and every pod lookup waits for it)' },
 } as const;
 
