@@ -127,10 +127,12 @@ function onSignal(sig: NodeJS.Signals): void {
   if (all.length === 0) process.exit(exitCode(sig));
   const names = all.map((p) => p.name ?? '(being created)').join(', ');
   process.stderr.write(`hybrid-doctor: ${sig}: deleting probe namespace ${names} (at most ${SIGNAL_CLEANUP_MS / 1000} s; press Ctrl-C again to exit at once)\n`);
-  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), SIGNAL_CLEANUP_MS).unref());
+  // Not unref'd: this timer is the bound, it must fire even if nothing else is pending.
+  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), SIGNAL_CLEANUP_MS));
   void Promise.race([Promise.all(all.map((p) => p.cleanup())), timer]).then((outcome) => {
     if (outcome === 'timeout') {
-      process.stderr.write(`hybrid-doctor: cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s.\n${all.map((p) => leftoverText(p.pending())).join('')}`);
+      // the ones still live did not finish (a finished cleanup takes its namespace out of `live`)
+      process.stderr.write(`hybrid-doctor: cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s.\n${all.filter((p) => live.has(p)).map((p) => leftoverText(p.pending())).join('')}`);
     } else {
       for (const r of outcome) if (!r.ok) process.stderr.write(leftoverText(r));
     }
