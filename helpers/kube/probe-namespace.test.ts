@@ -193,9 +193,10 @@ describe('probe namespace live-mode safety (real kube-apiserver)', () => {
     expect(twice.stderr()).toContain(`delete namespace ${twice.namespace}`);
     const b = await bounded.exited;
     expect(b.code).toBe(143);
-    expect(b.ms).toBeGreaterThanOrEqual(SIGNAL_CLEANUP_MS - 500);
-    expect(b.ms).toBeLessThan(SIGNAL_CLEANUP_MS + 5_000);
-    expect(bounded.stderr()).toContain(`cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s`);
+    // bounded: every request of the cleanup times out (8 s each), or the whole is cut at 20 s
+    expect(b.ms).toBeGreaterThan(5_000);
+    expect(b.ms).toBeLessThan(SIGNAL_CLEANUP_MS + 3_000);
+    expect(bounded.stderr()).toMatch(new RegExp(`cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s|could not delete probe namespace ${bounded.namespace}: .*timeout`));
     expect(bounded.stderr()).toMatch(new RegExp(`May remain: namespace ${bounded.namespace}; pods probe-a, probe-b; secret hybrid-doctor-pull-`));
     expect(bounded.stderr()).toContain(`delete namespace ${bounded.namespace}`);
     for (const ns of [bounded.namespace, twice.namespace]) {

@@ -488,6 +488,8 @@ export class ProbeNamespace {
         if (state === 'active') throw new Error(`namespace ${ns} is still active after its deletion`);
       }
     } catch (err) {
+      // Reported by the caller (stderr, finding); not retried by a later signal's cleanup.
+      live.delete(this);
       return this.pending(err instanceof Error ? err.message : String(err));
     }
     live.delete(this);
