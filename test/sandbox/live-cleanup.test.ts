@@ -163,9 +163,8 @@ describe('live mode leaves nothing behind (sandbox cluster)', () => {
       const delayMs = Math.round(windowMs[0] + rnd() * (windowMs[1] - windowMs[0]));
       const id = runId(`kill-${i}`);
       const run = diagnose(sb, id);
-      let exitedFirst = false;
-      const timer = new Promise<void>((r) => setTimeout(r, delayMs));
-      await Promise.race([timer, run.then(() => (exitedFirst = true))]);
+      const timer = new Promise<'timer'>((r) => setTimeout(() => r('timer'), delayMs));
+      const exitedFirst = (await Promise.race([timer, run.then(() => 'exited' as const)])) === 'exited';
       if (!exitedFirst) run.kill(sig);
       const r = await run;
       const { left, ms } = await settle(kube, id, LEFTOVER_BOUND_MS);
