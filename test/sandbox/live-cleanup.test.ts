@@ -156,34 +156,41 @@ describe('live mode leaves nothing behind (sandbox cluster)', () => {
   it(`${KILLS} runs killed with SIGINT or SIGTERM at random moments leave no namespace, pod or secret`, async () => {
     const seed = Number(process.env.HYBRID_DOCTOR_KILL_SEED ?? Date.now() % 2 ** 31);
     const rnd = mulberry32(seed);
-    // Even runs: from just after start-up to the end of an uninterrupted run (the first suites,
-    // namespace creation, probe pods running, each probe set's cleanup, the run's end). Odd
-    // runs: the probe phase only (from just before the first probe namespace appeared), so
-    // enough kills meet live probes whatever the start-up time of this host.
+    // Even runs: a random moment from just after start-up to the end of an uninterrupted run
+    // (the first suites, namespace creation, probe pods running, each probe set's cleanup, the
+    // run's end). Odd runs: a random moment of the probe phase — once the run's first probe
+    // namespace exists, within as long as the probe phase of the uninterrupted run lasted — so
+    // enough kills meet live probes whatever this host's start-up time and load.
     const end = Math.max(runMs, 5_000);
-    const windows: [number, number][] = [[800, end], [Math.max(800, Math.min(probesFromMs - 1_000, end - 2_000)), end]];
-    process.stderr.write(`[live-cleanup] seed ${seed} (HYBRID_DOCTOR_KILL_SEED to replay), kill windows ${windows.map(([a, b]) => `${a}–${b} ms`).join(', ')}\n`);
-    const outcomes: { i: number; sig: NodeJS.Signals; delayMs: number; exit: number | undefined; exitedFirst: boolean; probesLive: boolean; left: Ours; settleMs: number; stderr: string }[] = [];
+    const probePhase = Math.max(1_000, runMs - probesFromMs);
+    process.stderr.write(`[live-cleanup] seed ${seed} (HYBRID_DOCTOR_KILL_SEED to replay); even runs: 800–${end} ms after start; odd runs: 0–${probePhase} ms after the first probe namespace\n`);
+    const outcomes: { i: number; sig: NodeJS.Signals; aimed: boolean; delayMs: number; exit: number | undefined; exitedFirst: boolean; probesLive: boolean; left: Ours; settleMs: number; stderr: string }[] = [];
     const one = async (i: number) => {
       const sig: NodeJS.Signals = rnd() < 0.5 ? 'SIGINT' : 'SIGTERM';
-      const [from, to] = windows[i % 2]!;
-      const delayMs = Math.round(from + rnd() * (to - from));
+      const aimed = i % 2 === 1;
+      const delayMs = Math.round(aimed ? rnd() * probePhase : 800 + rnd() * (end - 800));
       const id = runId(`kill-${i}`);
       const run = diagnose(sb, id);
+      let finished = false;
+      void run.finally(() => (finished = true));
+      if (aimed) {
+        const until = Date.now() + 3 * end;
+        while (!finished && Date.now() < until && (await ours(kube, id)).namespaces.length === 0) await new Promise((r) => setTimeout(r, 150));
+      }
       const timer = new Promise<'timer'>((r) => setTimeout(() => r('timer'), delayMs));
       const exitedFirst = (await Promise.race([timer, run.then(() => 'exited' as const)])) === 'exited';
       if (!exitedFirst) run.kill(sig);
       const r = await run;
       const { left, ms } = await settle(kube, id, LEFTOVER_BOUND_MS);
-      outcomes.push({ i, sig, delayMs, exit: r.exitCode, exitedFirst, probesLive: /deleting probe namespace/.test(r.stderr), left, settleMs: ms, stderr: r.stderr });
+      outcomes.push({ i, sig, aimed, delayMs, exit: r.exitCode, exitedFirst, probesLive: /deleting probe namespace/.test(r.stderr), left, settleMs: ms, stderr: r.stderr });
     };
     for (let i = 0; i < KILLS; i += KILLS_AT_ONCE) await Promise.all(Array.from({ length: Math.min(KILLS_AT_ONCE, KILLS - i) }, (_, k) => one(i + k)));
     outcomes.sort((a, b) => a.i - b.i);
-    for (const o of outcomes) process.stderr.write(`[live-cleanup] #${o.i} ${o.sig} at ${o.delayMs} ms → exit ${o.exit}${o.exitedFirst ? ' (had finished)' : ''}${o.probesLive ? ', probe namespace live' : ''}; clean after ${o.settleMs} ms\n`);
+    for (const o of outcomes) process.stderr.write(`[live-cleanup] #${o.i} ${o.sig} ${o.delayMs} ms after ${o.aimed ? 'the first probe namespace' : 'start'} → exit ${o.exit}${o.exitedFirst ? ' (had finished)' : ''}${o.probesLive ? ', probe namespace live' : ''}; clean after ${o.settleMs} ms\n`);
 
     expect(outcomes).toHaveLength(KILLS);
     for (const o of outcomes) {
-      const ctx = `run #${o.i} (${o.sig} at ${o.delayMs} ms, seed ${seed}): ${o.stderr.slice(-2000)}`;
+      const ctx = `run #${o.i} (${o.sig} ${o.delayMs} ms after ${o.aimed ? 'the first probe namespace' : 'start'}, seed ${seed}): ${o.stderr.slice(-2000)}`;
       expect(o.left, ctx).toEqual({ namespaces: [], terminating: [], pods: [], secrets: [] });
       if (o.exitedFirst) expect([0, 1], ctx).toContain(o.exit);
       else expect(o.exit, ctx).toBe(o.sig === 'SIGINT' ? 130 : 143);
