@@ -17,8 +17,10 @@ const SEMI = '--max-semi-space-size=4';
 if (process.argv[2] === 'diagnose' && !process.execArgv.includes(SEMI)) {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [SEMI, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  // Forwarded: the child cleans up its probe namespaces and exits 130/143 (helpers/kube/probe-namespace.ts).
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 2 : 1)));
+  const { constants } = await import('node:os');
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
 } else {
   const { main } = await import('../helpers/cli/main.ts');
   process.exitCode = await main(process.argv.slice(2));

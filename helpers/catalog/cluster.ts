@@ -13,6 +13,8 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
   'cluster.node-not-ready': ['node', 'status', 'detail'],
   'cluster.api-unreachable': ['url', 'name', 'status', 'detail'],
   'cluster.api-access-denied': ['url', 'name', 'status', 'detail'],
+  // live mode: our own probe namespace (helpers/kube/probe-namespace.ts)
+  'cluster.probe-cleanup-failed': ['namespace', 'name', 'detail'],
 };
 
 export const cluster: AreaCatalog<'cluster'> = {
@@ -68,6 +70,17 @@ export const cluster: AreaCatalog<'cluster'> = {
       steps: ['`kubectl --context {name} auth whoami` and `kubectl auth can-i list pods -A`.', 'For EKS, `aws eks update-kubeconfig` and an access entry with a read-only policy.'],
       docs: [DOCS.k8sNodes],
       guideStep: GUIDE.troubleshooting,
+    },
+  },
+  // live mode: our own probe namespace (helpers/kube/probe-namespace.ts)
+  'cluster.probe-cleanup-failed': {
+    title: 'Probe namespace left behind',
+    message: 'hybrid-doctor could not delete its probe namespace {namespace} in context {name} ({detail})',
+    explanation: 'With kubernetes.allowProbes, each probe set runs in a namespace of its own (generateName `<probeNamespace>-probe-`, labelled app.kubernetes.io/managed-by=hybrid-doctor and hybrid-doctor.io/run) that is deleted as soon as the probes are read. This one could not be deleted, so its probe pods and the probe pull secret (the robot credentials) may still be in the cluster. A later run deletes such namespaces once they are 15 minutes old and their run is gone.',
+    remediation: {
+      summary: 'Delete the probe namespace by hand.',
+      steps: ['`kubectl --context {name} delete namespace {namespace}` (add `--kubeconfig FILE` when the target names one).', '`kubectl --context {name} get namespaces -l app.kubernetes.io/managed-by=hybrid-doctor` lists every probe namespace still there.'],
+      docs: [{ title: 'Kubernetes: Namespaces (deleting a namespace)', url: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/' }],
     },
   },
 };

@@ -97,6 +97,8 @@ export const PROJECT_CAUSES = {
   'auth.realm-untrusted': { severity: 'error', meaning: "credentials were not sent: the Bearer token realm (or the Harbor API) is not https on the Harbor URL's origin and not listed in harbor.trustedRealms" },
   'cluster.api-unreachable': { severity: 'error', meaning: 'the Kubernetes API server named by the kubeconfig context does not answer (connection refused, timeout, TLS failure)' },
   'cluster.api-access-denied': { severity: 'error', meaning: 'the Kubernetes API rejects the credentials (401) or RBAC forbids a read hybrid-doctor needs (403)' },
+  // live mode (helpers/kube/probe-namespace.ts)
+  'cluster.probe-cleanup-failed': { severity: 'warning', meaning: "hybrid-doctor could not delete its own probe namespace (probe pods, the probe pull secret) at the end of a probe; it stays until deleted by hand or by a later run's garbage collection" },
   'dns.slow': { severity: 'warning', meaning: 'a resolver answers, but slower than the latency warning threshold (every pull and every pod lookup waits for it)' },
 } as const;
 

@@ -26,6 +26,8 @@ export interface KubeClientOptions {
   requestMs?: number;
   /** The run's signal: aborting it aborts every in-flight request. */
   signal?: AbortSignal;
+  /** The kubeconfig file (when not the default): named in commands printed for the user. */
+  kubeconfigPath?: string;
 }
 
 export interface ListOptions {
@@ -67,6 +69,7 @@ export class KubeClient {
   readonly server: string;
   readonly requestMs: number;
   readonly signal: AbortSignal | undefined;
+  readonly kubeconfigPath: string | undefined;
   readonly core: CoreV1Api;
   readonly eventsV1: EventsV1Api;
   readonly apps: AppsV1Api;
@@ -80,6 +83,7 @@ export class KubeClient {
     this.server = cluster.server.replace(/\/+$/, '');
     this.requestMs = opts.requestMs ?? DEFAULT_REQUEST_MS;
     this.signal = opts.signal;
+    this.kubeconfigPath = opts.kubeconfigPath;
     this.core = kc.makeApiClient(CoreV1Api);
     this.eventsV1 = kc.makeApiClient(EventsV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
@@ -264,7 +268,8 @@ export function loadKubeConfig(target: Pick<Target, 'kubernetes' | 'baseDir'>): 
 
 /** A KubeClient for the target's cluster, bounded by the target's request timeout. */
 export function kubeForTarget(target: Target, signal?: AbortSignal): KubeClient {
-  return new KubeClient(loadKubeConfig(target), { requestMs: Math.max(target.timeouts.requestMs, 5_000), ...(signal ? { signal } : {}) });
+  const file = target.kubernetes?.kubeconfig ? resolve(target.baseDir, target.kubernetes.kubeconfig) : undefined;
+  return new KubeClient(loadKubeConfig(target), { requestMs: Math.max(target.timeouts.requestMs, 5_000), ...(signal ? { signal } : {}), ...(file ? { kubeconfigPath: file } : {}) });
 }
 
 /**
@@ -282,5 +287,5 @@ export function kubeFromOptions(o: { kubeconfig?: string; context?: string; requ
       hybridSelector: 'eks.amazonaws.com/compute-type=hybrid',
     },
   });
-  return new KubeClient(kc, { ...(o.requestMs ? { requestMs: o.requestMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  return new KubeClient(kc, { ...(o.requestMs ? { requestMs: o.requestMs } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.kubeconfig ? { kubeconfigPath: resolve(o.kubeconfig) } : {}) });
 }

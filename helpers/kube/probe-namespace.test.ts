@@ -1,69 +1,273 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startApiGate, type ApiGate } from '../../fixtures/kube/api-gate.ts';
+import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createNode, ensureNamespace } from '../../fixtures/kube/seed.ts';
-import type { KubeClient } from './client.ts';
-import { MANAGED_BY_LABEL, withProbeNamespace } from './probe-namespace.ts';
+import { KubeClient } from './client.ts';
+import { ANNOTATION, collectStaleNamespaces, MANAGED_BY_LABEL, ProbeNamespace, probeGenerateName, RUN, RUN_LABEL, SIGNAL_CLEANUP_MS, withProbeNamespace } from './probe-namespace.ts';
+import type { Finding } from '../findings/finding.ts';
 import type { Pod } from './types.ts';
 
-async function leftovers(kube: KubeClient, ns: string): Promise<{ pods: string[]; namespace: 'gone' | 'terminating' | 'active' }> {
-  const pods = (await kube.listAll<Pod>(`/api/v1/pods`, { labelSelector: `${MANAGED_BY_LABEL}=hybrid-doctor` })).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+const bins = apiServerBinaries();
+const CHILD = resolve(import.meta.dirname, 'testdata/probe-child.ts');
+
+interface NsState {
+  pods: string[];
+  secrets: string[];
+  namespace: 'gone' | 'terminating' | 'active';
+}
+
+/** What of ours is left: labelled pods and secrets anywhere (by namespace), and the namespace's state. */
+async function leftovers(kube: KubeClient, ns: string): Promise<NsState> {
+  const sel = { labelSelector: `${MANAGED_BY_LABEL}=hybrid-doctor` };
+  const pods = (await kube.listAll<Pod>('/api/v1/pods', sel)).items.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
+  const secrets = (await kube.listAll<Pod>('/api/v1/secrets', sel)).items.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
   try {
     const n = await kube.request<{ metadata: { deletionTimestamp?: string } }>('GET', `/api/v1/namespaces/${ns}`);
-    return { pods, namespace: n.metadata.deletionTimestamp ? 'terminating' : 'active' };
+    return { pods: pods.sort(), secrets, namespace: n.metadata.deletionTimestamp ? 'terminating' : 'active' };
   } catch {
-    return { pods, namespace: 'gone' };
+    return { pods: pods.sort(), secrets, namespace: 'gone' };
   }
 }
 
-describe('probe namespace live-mode safety', () => {
+/** A kubeconfig like `from` whose server is `url` (the gate). */
+function kubeconfigVia(from: string, url: string, dir: string, name: string): string {
+  const kc = new KubeConfig();
+  kc.loadFromFile(from);
+  const file = join(dir, `${name}.kubeconfig`);
+  writeFileSync(file, readFileSync(from, 'utf8').replace(kc.getCurrentCluster()!.server, url), { mode: 0o600 });
+  return file;
+}
+
+interface Child {
+  proc: ChildProcess;
+  namespace: string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; ms: number }>;
+  killedAt: () => number;
+  kill(sig: NodeJS.Signals): void;
+}
+
+async function startChild(kubeconfig: string, prefix: string): Promise<Child> {
+  const proc = spawn(process.execPath, [CHILD, kubeconfig, prefix, 'n1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let killedAt = 0;
+  proc.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; ms: number }>((r) => proc.once('exit', (code) => r({ code, ms: Date.now() - killedAt })));
+  const namespace = await new Promise<string>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`child not READY in 30s: ${err}`)), 30_000);
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        res(m[1]!);
+      }
+    });
+    proc.once('exit', () => rej(new Error(`child exited before READY: ${err}`)));
+  });
+  return {
+    proc,
+    namespace,
+    stderr: () => err,
+    exited,
+    killedAt: () => killedAt,
+    kill(sig) {
+      killedAt ||= Date.now();
+      proc.kill(sig);
+    },
+  };
+}
+
+describe('probe namespace name', () => {
+  it.each([
+    ['hybrid-doctor', 'hybrid-doctor-probe-'],
+    ['hd-probe', 'hd-probe-'],
+    ['team-x-', 'team-x-probe-'],
+    ['x'.repeat(80), `${'x'.repeat(57)}-`],
+  ])('probeNamespace %s → generateName %s', (configured, expected) => {
+    expect(probeGenerateName(configured)).toBe(expected);
+    expect(expected.length + 5).toBeLessThanOrEqual(63);
+  });
+
+});
+
+// A real kube-apiserver + etcd (no controller-manager: deleted namespaces stay Terminating).
+// Missing binaries fail the run (docker/k8s/build.sh builds them); they never skip it.
+describe('probe namespace live-mode safety (real kube-apiserver)', () => {
   let api: ApiServer;
   let kube: KubeClient;
+  const gates: ApiGate[] = [];
   beforeAll(async () => {
+    if ('missing' in bins) throw new Error(`kube-apiserver fixture: ${bins.missing}`);
     api = await startApiServer();
     kube = api.client();
     await createNode(kube, { name: 'n1' });
   }, 120_000);
   afterAll(async () => {
+    for (const g of gates) await g.close();
     await kube?.close();
     await api?.stop();
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('a run killed with %s mid-way leaves nothing behind', async (sig) => {
-    const ns = `hd-probe-${sig.toLowerCase()}`;
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, 'testdata/probe-child.ts'), api.kubeconfigPath, ns, 'n1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`child not READY in 30s: ${err}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('READY')) {
-          clearTimeout(t);
-          res();
-        }
-      });
-    });
-    const before = await leftovers(kube, ns);
-    expect(before.pods.sort()).toEqual([`${ns}/probe-a`, `${ns}/probe-b`]);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  it('two probe namespaces open at once get different namespaces; cleaning one leaves the other intact', async () => {
+    const [a, b] = await Promise.all([ProbeNamespace.open(kube, 'hd-conc'), ProbeNamespace.open(kube, 'hd-conc')]);
+    expect(a.namespace).toMatch(/^hd-conc-probe-[a-z0-9]{5}$/);
+    expect(b.namespace).toMatch(/^hd-conc-probe-[a-z0-9]{5}$/);
+    expect(a.namespace).not.toBe(b.namespace);
+    for (const p of [a, b]) {
+      const secret = await p.createPullSecret('harbor.test', 'robot$x', 'pw');
+      expect(secret).toBe(`hybrid-doctor-pull-${RUN.id}`);
+      await p.createPod({ name: 'dns-cluster-0', node: 'n1', image: 'busybox', command: ['true'], pullSecrets: [secret] });
+      await p.createPod({ name: 'dns-node-0', node: 'n1', image: 'busybox', command: ['true'], pullSecrets: [secret] });
+    }
+    const ns = await kube.request<{ metadata: { labels: Record<string, string>; annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${a.namespace}`);
+    expect(ns.metadata.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'hybrid-doctor', [RUN_LABEL]: RUN.id });
+    expect(ns.metadata.annotations).toMatchObject({ [ANNOTATION.startedAt]: RUN.startedAt, [ANNOTATION.owner]: `${hostname()}/${process.pid}` });
+    expect(ns.metadata.annotations[ANNOTATION.command]).toMatch(/^hybrid-doctor/);
+
+    // a result read: that pod goes at once, the others stay until their own turn
+    await a.deletePod('dns-cluster-0');
+    expect((await leftovers(kube, a.namespace)).pods).toEqual(['dns-node-0']);
+
+    expect(await a.cleanup()).toMatchObject({ ok: true, namespaces: [a.namespace] });
+    expect(await leftovers(kube, a.namespace)).toEqual({ pods: [], secrets: [], namespace: 'terminating' });
+    expect(await leftovers(kube, b.namespace)).toEqual({ pods: ['dns-cluster-0', 'dns-node-0'], secrets: [b.pullSecretName], namespace: 'active' });
+    expect(await b.cleanup()).toMatchObject({ ok: true });
+    expect(await leftovers(kube, b.namespace)).toEqual({ pods: [], secrets: [], namespace: 'terminating' });
+    // idempotent, and closed for new objects
+    expect(await b.cleanup()).toMatchObject({ ok: true });
+    await expect(b.createPod({ name: 'late', node: 'n1', image: 'busybox', command: ['true'] })).rejects.toThrow(/already cleaned up/);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('a run killed with %s mid-way leaves nothing behind and exits 128+n', async (sig) => {
+    const child = await startChild(api.kubeconfigPath, `hd-kill-${sig.toLowerCase()}`);
+    expect(await leftovers(kube, child.namespace)).toMatchObject({ pods: ['probe-a', 'probe-b'], namespace: 'active' });
     child.kill(sig);
-    expect(await exited).toBe(sig === 'SIGINT' ? 130 : 143);
-    const after = await leftovers(kube, ns);
-    expect(after.pods).toEqual([]);
+    expect((await child.exited).code).toBe(sig === 'SIGINT' ? 130 : 143);
     // Without a namespace controller (apiserver only) a deleted namespace stays Terminating.
-    expect(['gone', 'terminating']).toContain(after.namespace);
+    expect(await leftovers(kube, child.namespace)).toEqual({ pods: [], secrets: [], namespace: 'terminating' });
+    expect(child.stderr()).toContain(`${sig}: deleting probe namespace ${child.namespace}`);
+    expect(child.stderr()).not.toMatch(/could not delete/);
   }, 60_000);
 
-  it('cleans up on failure and keeps a namespace it did not create', async () => {
-    await ensureNamespace(kube, 'preexisting');
+  it('a signal while the API server refuses connections: reported on stderr with the kubectl command, exit 130', async () => {
+    const gate = await startApiGate(api.server);
+    gates.push(gate);
+    const kc = kubeconfigVia(api.kubeconfigPath, gate.url, api.dir, 'refuse');
+    const child = await startChild(kc, 'hd-refused');
+    gate.mode('refuse');
+    child.kill('SIGINT');
+    const { code, ms } = await child.exited;
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(SIGNAL_CLEANUP_MS);
+    expect(child.stderr()).toContain(`could not delete probe namespace ${child.namespace}`);
+    expect(child.stderr()).toContain('May remain: namespace');
+    expect(child.stderr()).toContain(`Delete with: kubectl --kubeconfig ${kc} --context apiserver-only delete namespace ${child.namespace}`);
+    expect(child.stderr()).not.toContain('not-a-real-secret');
+    // it really is still there (the report is true), and the printed command's target removes it
+    expect((await leftovers(kube, child.namespace)).namespace).toBe('active');
+    await kube.request('DELETE', `/api/v1/namespaces/${child.namespace}/pods`, { query: { gracePeriodSeconds: 0 } });
+    await kube.request('DELETE', `/api/v1/namespaces/${child.namespace}`);
+  }, 60_000);
+
+  it('a signal while the API server hangs: bounded, then reported; a second Ctrl-C exits at once naming what may remain', async () => {
+    const gate = await startApiGate(api.server);
+    gates.push(gate);
+    const kc = kubeconfigVia(api.kubeconfigPath, gate.url, api.dir, 'hang');
+    const [bounded, twice] = await Promise.all([startChild(kc, 'hd-hang-a'), startChild(kc, 'hd-hang-b')]);
+    gate.mode('hang');
+    bounded.kill('SIGTERM');
+    twice.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 2_000));
+    twice.kill('SIGINT');
+    const t = await twice.exited;
+    expect(t.code).toBe(130);
+    expect(t.ms).toBeLessThan(4_000);
+    expect(twice.stderr()).toContain('second SIGINT: exiting without finishing the cleanup');
+    expect(twice.stderr()).toContain(`delete namespace ${twice.namespace}`);
+    const b = await bounded.exited;
+    expect(b.code).toBe(143);
+    // bounded: every request of the cleanup times out (8 s each), or the whole is cut at 20 s
+    expect(b.ms).toBeGreaterThan(5_000);
+    expect(b.ms).toBeLessThan(SIGNAL_CLEANUP_MS + 3_000);
+    expect(bounded.stderr()).toMatch(new RegExp(`cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s|could not delete probe namespace ${bounded.namespace}: .*timeout`));
+    expect(bounded.stderr()).toMatch(new RegExp(`May remain: namespace ${bounded.namespace}; pods probe-a, probe-b; secret hybrid-doctor-pull-`));
+    expect(bounded.stderr()).toContain(`delete namespace ${bounded.namespace}`);
+    for (const ns of [bounded.namespace, twice.namespace]) {
+      await kube.request('DELETE', `/api/v1/namespaces/${ns}/pods`, { query: { gracePeriodSeconds: 0 } });
+      await kube.request('DELETE', `/api/v1/namespaces/${ns}`);
+    }
+  }, 60_000);
+
+  it('a cleanup that fails at the normal end is a cluster.probe-cleanup-failed finding and a stderr report', async () => {
+    const gate = await startApiGate(api.server);
+    gates.push(gate);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigVia(api.kubeconfigPath, gate.url, api.dir, 'end'));
+    const viaGate = new KubeClient(kc, { requestMs: 3_000 });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let name = '';
+    try {
+      const out = await withProbeNamespace(viaGate, 'hd-end', async (p) => {
+        name = p.namespace;
+        await p.createPod({ name: 'dns-node-1', node: 'n1', image: 'busybox', command: ['true'] });
+        gate.mode('refuse');
+        return { findings: [] as Finding[] };
+      });
+      expect(out.findings.map((f) => [f.cause, f.subject, f.params.namespace])).toEqual([['cluster.probe-cleanup-failed', `namespace/${name}`, name]]);
+      expect(out.findings[0]!.remediation.steps[0]).toContain(`kubectl --context apiserver-only delete namespace ${name}`);
+      expect(out.findings[0]!.evidence).toMatchObject({ remaining: [`namespace ${name}`, 'pods dns-node-1'] });
+      const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+      expect(printed).toContain(`could not delete probe namespace ${name}`);
+      expect(printed).toContain(`delete namespace ${name}`);
+    } finally {
+      stderr.mockRestore();
+      await viaGate.close();
+    }
+    expect((await leftovers(kube, name)).namespace).toBe('active');
+    await kube.request('DELETE', `/api/v1/namespaces/${name}/pods`, { query: { gracePeriodSeconds: 0 } });
+    await kube.request('DELETE', `/api/v1/namespaces/${name}`);
+  }, 60_000);
+
+  it('cleans up when the probe body throws (the error stands)', async () => {
+    let name = '';
     await expect(
-      withProbeNamespace(kube, 'preexisting', async (p) => {
+      withProbeNamespace(kube, 'hd-throw', async (p) => {
+        name = p.namespace;
         await p.createPod({ name: 'probe-x', node: 'n1', image: 'busybox', command: ['true'] });
         throw new Error('probe failed');
       }),
     ).rejects.toThrow('probe failed');
-    const after = await leftovers(kube, 'preexisting');
-    expect(after).toEqual({ pods: [], namespace: 'active' });
+    expect(await leftovers(kube, name)).toEqual({ pods: [], secrets: [], namespace: 'terminating' });
+  });
+
+  it('stale-namespace GC deletes only labelled namespaces of old runs with no live owner', async () => {
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    const fresh = new Date().toISOString();
+    const ours = { [MANAGED_BY_LABEL]: 'hybrid-doctor', [RUN_LABEL]: 'old-run' };
+    const cases: { name: string; labels: Record<string, string>; annotations: Record<string, string>; collected: boolean }[] = [
+      { name: 'gc-crashed-elsewhere', labels: ours, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: old, [ANNOTATION.owner]: 'some-other-host/4242' }, collected: true },
+      { name: 'gc-crashed-here', labels: ours, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: old, [ANNOTATION.owner]: `${hostname()}/999999999` }, collected: true },
+      { name: 'gc-live-heartbeat', labels: ours, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: fresh, [ANNOTATION.owner]: 'some-other-host/4242' }, collected: false },
+      { name: 'gc-live-owner-here', labels: ours, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: old, [ANNOTATION.owner]: `${hostname()}/${process.pid}` }, collected: false },
+      { name: 'gc-young-run', labels: ours, annotations: { [ANNOTATION.startedAt]: fresh, [ANNOTATION.owner]: 'some-other-host/4242' }, collected: false },
+      { name: 'gc-unlabelled', labels: {}, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: old }, collected: false },
+      { name: 'gc-other-manager', labels: { [MANAGED_BY_LABEL]: 'hybrid-doctor-bench' }, annotations: { [ANNOTATION.startedAt]: old, [ANNOTATION.heartbeat]: old }, collected: false },
+    ];
+    for (const c of cases) await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: c.name, labels: c.labels, annotations: c.annotations } } });
+    // created just now: the old-timestamp fallback (no annotations) is not what decides here
+    const deleted = await collectStaleNamespaces(kube);
+    expect(deleted.filter((n) => n.startsWith('gc-')).sort()).toEqual(cases.filter((c) => c.collected).map((c) => c.name).sort());
+    for (const c of cases) expect([c.name, (await leftovers(kube, c.name)).namespace]).toEqual([c.name, c.collected ? 'terminating' : 'active']);
+    // a namespace that already existed under a probe-like name is never touched by a run
+    await ensureNamespace(kube, 'hybrid-doctor-probe-keep');
+    await withProbeNamespace(kube, 'hybrid-doctor', async () => ({ findings: [] }));
+    expect((await leftovers(kube, 'hybrid-doctor-probe-keep')).namespace).toBe('active');
   });
 });

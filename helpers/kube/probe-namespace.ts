@@ -1,35 +1,235 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Finding } from '../findings/finding.ts';
+import { finding } from '../findings/make-finding.ts';
 import type { KubeClient } from './client.ts';
 import { KubeApiError } from './errors.ts';
 import type { Pod } from './types.ts';
 
 /**
- * Live-mode safety for probe workloads: everything hybrid-doctor creates lives in ONE namespace,
- * carries `app.kubernetes.io/managed-by=hybrid-doctor` and a per-run label, and is deleted at
- * the end, on failure, and on SIGINT/SIGTERM (the handler cleans up, then exits 130/143).
- * A namespace that already existed is kept (only our labelled objects are removed); one we
- * created is deleted.
+ * Live-mode safety for probe workloads.
+ *
+ * - Every probe set gets its OWN namespace, created with `metadata.generateName`
+ *   (`<kubernetes.probeNamespace>-probe-xxxxx`), so two runs (or two checks of one run) never
+ *   share, wait for, or delete each other's probes. Nothing is ever created in a namespace we did
+ *   not create.
+ * - The namespace carries `app.kubernetes.io/managed-by=hybrid-doctor`, the run id
+ *   (`hybrid-doctor.io/run`) and a per-namespace instance label, plus annotations naming the run:
+ *   command, start time, owner (`host/pid`) and a heartbeat renewed every minute while it lives.
+ *   Pods and the pull secret carry the same labels; the pull secret's name carries the run id.
+ * - Probe pods are deleted as soon as their result is read (`deletePod`); `cleanup()` deletes
+ *   what is left (secrets, pods, then the namespace) and checks the namespace is gone or
+ *   Terminating. A cleanup that fails is REPORTED: on stderr with the exact `kubectl delete
+ *   namespace ...` command, and by `withProbeNamespace` as a `cluster.probe-cleanup-failed` finding.
+ * - SIGINT/SIGTERM: the handler deletes every live probe namespace of this process, bounded by
+ *   SIGNAL_CLEANUP_MS (20 s), reports on stderr what may remain if that fails or times out, and
+ *   exits 130/143. A second signal during that cleanup exits at once, naming what may remain.
+ * - Namespaces left by a crashed run (SIGKILL, power loss: no handler ran) are garbage-collected
+ *   by a later run: see collectStaleNamespaces for the exact rule (our label, old, no live owner).
  */
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'hybrid-doctor';
 export const RUN_LABEL = 'hybrid-doctor.io/run';
+/** One value per probe namespace: finds it again when the create call's answer was lost. */
+export const INSTANCE_LABEL = 'hybrid-doctor.io/instance';
+export const ANNOTATION = {
+  command: 'hybrid-doctor.io/command',
+  startedAt: 'hybrid-doctor.io/started-at',
+  owner: 'hybrid-doctor.io/owner',
+  heartbeat: 'hybrid-doctor.io/heartbeat',
+} as const;
+
+/** How long the SIGINT/SIGTERM handler may spend cleaning up before it reports and exits. */
+export const SIGNAL_CLEANUP_MS = 20_000;
+/**
+ * A terminal delivers Ctrl-C to the whole process group, and bin/hybrid-doctor.mjs forwards it
+ * to its child as well: a repeat within this window is the same keypress, not a second Ctrl-C.
+ */
+const SAME_SIGNAL_MS = 1_000;
+/** Per API request of a cleanup (also after the run's own deadline: cleanup requests are detached). */
+const CLEANUP_REQUEST_MS = 8_000;
+/** How long cleanup waits for the probe pods to disappear once their namespace is Terminating. */
+const CLEANUP_WAIT_MS = 10_000;
+/** Heartbeat period of a live probe namespace (its owner is alive while this is fresh). */
+export const HEARTBEAT_MS = 60_000;
+/** A probe namespace whose run started, and whose heartbeat was renewed, longer ago is stale. */
+export const STALE_AFTER_MS = 15 * 60_000;
+
+export interface RunInfo {
+  /** Label-safe id: `20261206t234900-3fa9c1`. */
+  id: string;
+  command: string;
+  startedAt: string;
+  /** `host/pid` of the process that owns the run's namespaces. */
+  owner: string;
+}
+
+const LABEL_VALUE = /^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/i;
+
+function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * This process's run. HYBRID_DOCTOR_RUN_ID (a label-safe value) lets a caller name the run, e.g.
+ * a test that wants to find one run's objects; otherwise a fresh id per process.
+ */
+export const RUN: RunInfo = {
+  id: LABEL_VALUE.test(process.env.HYBRID_DOCTOR_RUN_ID ?? '') ? process.env.HYBRID_DOCTOR_RUN_ID! : newRunId(),
+  command: `hybrid-doctor ${process.argv.slice(2).find((a) => /^[a-z][a-z-]*$/.test(a)) ?? ''}`.trim(),
+  startedAt: new Date().toISOString(),
+  owner: `${hostname()}/${process.pid}`,
+};
+
+/** `hybrid-doctor` → `hybrid-doctor-probe-` (the API server appends 5 characters; names end at 63). */
+export function probeGenerateName(configured: string): string {
+  const base = configured.replace(/-+$/, '') || MANAGED_BY;
+  return `${(base.endsWith('-probe') ? base : `${base}-probe`).slice(0, 57)}-`;
+}
+
+/** What a cleanup achieved; when not ok, what may remain and how to remove it by hand. */
+export interface CleanupResult {
+  ok: boolean;
+  /** The probe namespace(s) concerned (empty when the name was never learnt). */
+  namespaces: string[];
+  /** Why it failed (not ok only). */
+  error?: string;
+  /** What may remain: `namespace x`, `pods a, b`, `secret s`. */
+  remaining: string[];
+  /** The exact command that removes it. */
+  command: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals
 
 const live = new Set<ProbeNamespace>();
 let handlersInstalled = false;
+/** Set once a signal arrived: no new probe namespace is opened after it. */
+let stopping: { signal: NodeJS.Signals; at: number } | undefined;
+/** Read through a call: a signal may arrive during any await (no stale narrowing). */
+const stoppingNow = () => stopping;
+
+function exitCode(sig: NodeJS.Signals): number {
+  return sig === 'SIGINT' ? 130 : 143;
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  if (stopping) {
+    if (Date.now() - stopping.at < SAME_SIGNAL_MS) return;
+    const left = [...live].map((p) => p.pending());
+    process.stderr.write(`hybrid-doctor: second ${sig}: exiting without finishing the cleanup.\n${left.length ? left.map((r) => leftoverText(r)).join('') : ''}`);
+    process.exit(exitCode(sig));
+  }
+  stopping = { signal: sig, at: Date.now() };
+  const all = [...live];
+  if (all.length === 0) process.exit(exitCode(sig));
+  const names = all.map((p) => p.name ?? '(being created)').join(', ');
+  process.stderr.write(`hybrid-doctor: ${sig}: deleting probe namespace ${names} (at most ${SIGNAL_CLEANUP_MS / 1000} s; press Ctrl-C again to exit at once)\n`);
+  // Not unref'd: this timer is the bound, it must fire even if nothing else is pending.
+  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), SIGNAL_CLEANUP_MS));
+  void Promise.race([Promise.all(all.map((p) => p.cleanup())), timer]).then((outcome) => {
+    if (outcome === 'timeout') {
+      // the ones still live did not finish (a finished cleanup takes its namespace out of `live`)
+      process.stderr.write(`hybrid-doctor: cleanup did not finish within ${SIGNAL_CLEANUP_MS / 1000} s.\n${all.filter((p) => live.has(p)).map((p) => leftoverText(p.pending())).join('')}`);
+    } else {
+      for (const r of outcome) if (!r.ok) process.stderr.write(leftoverText(r));
+    }
+    process.exit(exitCode(sig));
+  });
+}
 
 function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(sig, () => {
-      const all = [...live].map((p) => p.cleanup().catch(() => undefined));
-      // Bounded: a hung API must not keep a Ctrl-C'd process alive.
-      const deadline = new Promise((r) => setTimeout(r, 15_000).unref());
-      void Promise.race([Promise.all(all), deadline]).finally(() => process.exit(code));
-    });
+  // `on`, not `once`: the second signal must reach onSignal too (exit at once).
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function kubectl(kube: KubeClient, args: string): string {
+  return `kubectl${kube.kubeconfigPath ? ` --kubeconfig ${shellQuote(kube.kubeconfigPath)}` : ''} --context ${shellQuote(kube.context)} ${args}`;
+}
+
+/** The stderr text for a cleanup that did not complete: what may remain and the command. */
+export function leftoverText(r: CleanupResult): string {
+  if (r.ok) return '';
+  const what = r.namespaces.length ? `probe namespace ${r.namespaces.join(', ')}` : 'a probe namespace of this run (its name was never received)';
+  return `hybrid-doctor: could not delete ${what}${r.error ? `: ${r.error}` : ''}.\n  May remain: ${r.remaining.join('; ')}.\n  Delete with: ${r.command}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stale namespaces of crashed runs
+
+const collected = new Map<string, Promise<string[]>>();
+
+function ageMs(iso: string | undefined, now: number): number {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : now - t;
+}
+
+function ownerAlive(owner: string | undefined): boolean {
+  const m = owner ? /^(.*)\/(\d+)$/.exec(owner) : null;
+  if (!m || m[1] !== hostname()) return false; // another host: only the heartbeat can tell
+  try {
+    process.kill(Number(m[2]), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+interface NsObject {
+  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+/**
+ * Deletes probe namespaces left by earlier runs that crashed before their cleanup (SIGKILL,
+ * OOM, power loss). Only namespaces labelled `app.kubernetes.io/managed-by=hybrid-doctor` are
+ * listed (and the label is checked again here): nothing else is ever touched. One is stale when
+ * ALL of: its run started more than `staleAfterMs` ago (start annotation, else its creation
+ * time), its heartbeat (renewed every HEARTBEAT_MS while the owner lives) is as old, it is not
+ * already Terminating, and its owner is not a live process on this host. Returns the names
+ * deleted. Best effort: a failure is left for the next run (returns what it managed).
+ */
+export async function collectStaleNamespaces(kube: KubeClient, opts: { now?: number; staleAfterMs?: number } = {}): Promise<string[]> {
+  const now = opts.now ?? Date.now();
+  const staleAfter = opts.staleAfterMs ?? STALE_AFTER_MS;
+  const list = await kube.listAll<NsObject>('/api/v1/namespaces', { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, what: 'list probe namespaces' });
+  const deleted: string[] = [];
+  for (const ns of list.items) {
+    const md = ns.metadata;
+    if (md.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY || md.deletionTimestamp) continue;
+    const a = md.annotations ?? {};
+    const started = a[ANNOTATION.startedAt] ?? md.creationTimestamp;
+    const beat = a[ANNOTATION.heartbeat] ?? started;
+    if (ageMs(started, now) < staleAfter || ageMs(beat, now) < staleAfter || ownerAlive(a[ANNOTATION.owner])) continue;
+    try {
+      await kube.request('DELETE', `/api/v1/namespaces/${md.name}`, { query: { propagationPolicy: 'Background' }, what: `delete stale probe namespace ${md.name}`, ms: CLEANUP_REQUEST_MS, detached: true });
+      deleted.push(md.name);
+    } catch {
+      /* gone meanwhile, or not allowed: the next run tries again */
+    }
+  }
+  return deleted;
+}
+
+/** Once per process and API server, before the first probe namespace. Never fails the run. */
+function collectStaleOnce(kube: KubeClient): Promise<string[]> {
+  let p = collected.get(kube.server);
+  if (!p) {
+    p = collectStaleNamespaces(kube).catch(() => []);
+    collected.set(kube.server, p);
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export interface ProbePodSpec {
   name: string;
@@ -48,62 +248,90 @@ export interface ProbePodSpec {
 
 export class ProbeNamespace {
   readonly kube: KubeClient;
-  readonly namespace: string;
   readonly runId: string;
-  #created = false;
-  #closed = false;
+  readonly generateName: string;
+  readonly instance: string;
+  #name: string | undefined;
+  #creating: Promise<unknown> | undefined;
+  #cleaning: Promise<CleanupResult> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #pods = new Set<string>();
+  readonly #secrets = new Set<string>();
 
-  private constructor(kube: KubeClient, namespace: string, runId: string) {
+  private constructor(kube: KubeClient, generateName: string) {
     this.kube = kube;
-    this.namespace = namespace;
-    this.runId = runId;
+    this.runId = RUN.id;
+    this.generateName = generateName;
+    this.instance = randomBytes(6).toString('hex');
   }
 
-  /** Ensures the namespace (created labelled when absent) and arms the signal handlers. */
-  static async open(kube: KubeClient, namespace: string): Promise<ProbeNamespace> {
-    const p = new ProbeNamespace(kube, namespace, `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
-    live.add(p);
+  /**
+   * Creates this probe set's own namespace (`generateName`), after collecting stale ones of
+   * crashed runs, and arms the signal handlers. `configured` is `kubernetes.probeNamespace`,
+   * the name's prefix.
+   */
+  static async open(kube: KubeClient, configured: string = MANAGED_BY): Promise<ProbeNamespace> {
     installSignalHandlers();
-    // A namespace deleted by the previous run may still be terminating: creating anything in it
-    // is refused, so wait (bounded) until it is gone, then create it afresh.
-    const deadline = Date.now() + 90_000;
-    let last = '';
-    for (;;) {
-      try {
-        await kube.request('POST', '/api/v1/namespaces', { body: { metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: p.runId } } }, what: `create namespace ${namespace}` });
-        p.#created = true;
-        break;
-      } catch (err) {
-        if (!(err instanceof KubeApiError && err.kind === 'conflict')) {
-          live.delete(p);
-          throw err;
-        }
-      }
-      const ns = (await kube.request('GET', `/api/v1/namespaces/${namespace}`, { what: `read namespace ${namespace}` }).catch(() => undefined)) as { status?: { phase?: string } } | undefined;
-      last = ns?.status?.phase ?? 'gone';
-      if (last !== 'Terminating' && last !== 'gone') break; // exists and usable
-      if (Date.now() > deadline) {
-        live.delete(p);
-        throw new Error(`probe namespace ${namespace} is still ${last} after 90 s; last phase seen: ${last}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    // No controller-manager creates `default` in a brand-new namespace instantly; pods need it.
+    await collectStaleOnce(kube);
+    if (stopping) throw new Error(`hybrid-doctor is stopping (${stopping.signal}): no probe namespace is created`);
+    const p = new ProbeNamespace(kube, probeGenerateName(configured));
+    live.add(p);
     try {
-      await kube.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { body: { metadata: { name: 'default', labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } } });
-    } catch {
-      /* exists already (the usual case on a real cluster) */
+      const created = kube.request<NsObject>('POST', '/api/v1/namespaces', {
+        body: { metadata: { generateName: p.generateName, labels: p.#namespaceLabels(), annotations: { [ANNOTATION.command]: RUN.command, [ANNOTATION.startedAt]: RUN.startedAt, [ANNOTATION.owner]: RUN.owner, [ANNOTATION.heartbeat]: new Date().toISOString() } } },
+        what: `create probe namespace ${p.generateName}…`,
+      });
+      p.#creating = created;
+      p.#name = (await created).metadata.name;
+    } catch (err) {
+      // The namespace may exist even though its answer was lost: cleanup finds it by its instance label.
+      const r = await p.cleanup();
+      if (!r.ok && !stopping) process.stderr.write(leftoverText(r));
+      throw err;
     }
+    const stop = stoppingNow();
+    if (stop) throw new Error(`hybrid-doctor is stopping (${stop.signal}): probe namespace ${p.#name} is being deleted`);
+    // No controller-manager creates `default` in a brand-new namespace instantly; pods need it.
+    await kube.request('POST', `/api/v1/namespaces/${p.#name}/serviceaccounts`, { body: { metadata: { name: 'default', labels: p.labels } } }).catch(() => undefined);
+    p.#heartbeat = setInterval(() => {
+      void kube
+        .request('PATCH', `/api/v1/namespaces/${p.#name}`, { body: { metadata: { annotations: { [ANNOTATION.heartbeat]: new Date().toISOString() } } }, contentType: 'application/merge-patch+json', what: 'probe namespace heartbeat', ms: CLEANUP_REQUEST_MS, detached: true })
+        .catch(() => undefined); // a missed beat only makes the namespace look older to other runs' GC
+    }, HEARTBEAT_MS).unref();
     return p;
   }
 
+  /** The generated namespace name (undefined until the API server answered the create). */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  /** The namespace name; only valid once open() resolved. */
+  get namespace(): string {
+    if (!this.#name) throw new Error('probe namespace not created');
+    return this.#name;
+  }
+
+  #namespaceLabels(): Record<string, string> {
+    return { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: this.runId, [INSTANCE_LABEL]: this.instance };
+  }
+
   get labels(): Record<string, string> {
-    return { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: this.runId };
+    return this.#namespaceLabels();
+  }
+
+  /** Name of this run's probe pull secret (named per run; a fresh namespace never holds another). */
+  get pullSecretName(): string {
+    return `hybrid-doctor-pull-${this.runId}`.slice(0, 253);
+  }
+
+  #assertOpen(): void {
+    if (this.#cleaning) throw new Error(`probe namespace ${this.#name ?? this.generateName} already cleaned up`);
   }
 
   /** Creates a short-lived probe pod (restartPolicy Never, activeDeadlineSeconds bounded). */
   async createPod(spec: ProbePodSpec): Promise<Pod> {
-    if (this.#closed) throw new Error('probe namespace already cleaned up');
+    this.#assertOpen();
     const mounts = spec.host?.mounts ?? [];
     const body = {
       metadata: { name: spec.name, labels: { ...this.labels, ...(spec.labels ?? {}) } },
@@ -130,26 +358,35 @@ export class ProbeNamespace {
         ],
       },
     };
+    this.#pods.add(spec.name);
     return this.kube.request<Pod>('POST', `/api/v1/namespaces/${this.namespace}/pods`, { body, what: `create probe pod ${spec.name}` });
   }
 
   /**
-   * A dockerconfigjson pull secret for the probe pods (the target's robot credentials), labelled
-   * and deleted with the run. The value is built in memory and never logged.
+   * Deletes one probe pod now (its result has been read). Best effort: a failure leaves it to
+   * cleanup(), whose namespace deletion removes it and which reports if that fails too.
    */
-  async createPullSecret(name: string, registryHost: string, username: string, password: string): Promise<void> {
+  async deletePod(name: string): Promise<void> {
+    try {
+      await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/pods/${name}`, { query: { gracePeriodSeconds: 0 }, what: `delete probe pod ${name}`, ms: CLEANUP_REQUEST_MS, detached: true });
+      this.#pods.delete(name);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.kind === 'not-found') this.#pods.delete(name);
+    }
+  }
+
+  /**
+   * The run's dockerconfigjson pull secret for the probe pods (the target's robot credentials),
+   * labelled and deleted with the namespace; returns its name. Built in memory, never logged.
+   */
+  async createPullSecret(registryHost: string, username: string, password: string): Promise<string> {
+    this.#assertOpen();
+    const name = this.pullSecretName;
     const cfg = { auths: { [registryHost]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
     const body = { metadata: { name, labels: this.labels }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } };
-    try {
-      await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, { body, what: `create probe pull secret ${name}` });
-    } catch (err) {
-      // Left by a run that was killed before its cleanup finished: ours to replace (it carries
-      // our managed-by label; anything else of that name is not touched).
-      if (!(err instanceof KubeApiError && err.kind === 'conflict')) throw err;
-      const cur = await this.kube.request<{ metadata?: { labels?: Record<string, string> } }>('GET', `/api/v1/namespaces/${this.namespace}/secrets/${name}`, { what: `read probe pull secret ${name}` });
-      if (cur.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) throw err;
-      await this.kube.request('PUT', `/api/v1/namespaces/${this.namespace}/secrets/${name}`, { body, what: `replace probe pull secret ${name}` });
-    }
+    this.#secrets.add(name);
+    await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, { body, what: `create probe pull secret ${name}` });
+    return name;
   }
 
   async getPod(name: string): Promise<Pod> {
@@ -187,28 +424,109 @@ export class ProbeNamespace {
     return r.items.map((e) => ({ reason: e.reason ?? '', message: e.message ?? '' }));
   }
 
-  /** Deletes every object of this run (and the namespace when we created it). Idempotent. */
-  async cleanup(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    live.delete(this);
-    const sel = `${RUN_LABEL}=${this.runId}`;
-    await this.kube
-      .request('DELETE', `/api/v1/namespaces/${this.namespace}/pods`, { query: { labelSelector: sel, gracePeriodSeconds: 0 }, what: 'delete probe pods', ms: 10_000, detached: true })
-      .catch(() => undefined);
-    await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/secrets`, { query: { labelSelector: sel }, what: 'delete probe secrets', ms: 10_000, detached: true }).catch(() => undefined);
-    if (this.#created) {
-      await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}`, { query: { gracePeriodSeconds: 0 }, what: `delete namespace ${this.namespace}`, ms: 10_000, detached: true }).catch(() => undefined);
+  /** What may remain right now if this process stopped (for the signal handler's reports). */
+  pending(error?: string): CleanupResult {
+    const ns = this.#name ? [this.#name] : [];
+    const remaining = [
+      ns.length ? `namespace ${ns[0]}` : `a namespace labelled ${INSTANCE_LABEL}=${this.instance}`,
+      ...(this.#pods.size ? [`pods ${[...this.#pods].join(', ')}`] : []),
+      ...(this.#secrets.size ? [`secret ${[...this.#secrets].join(', ')}`] : []),
+    ];
+    const command = kubectl(this.kube, ns.length ? `delete namespace ${ns[0]}` : `delete namespace -l ${INSTANCE_LABEL}=${this.instance}`);
+    return { ok: false, namespaces: ns, remaining, command, ...(error ? { error } : {}) };
+  }
+
+  /**
+   * Deletes this probe set: the pull secret and the pods at once (the secret holds credentials;
+   * a namespace's own deletion waits for the namespace controller), then the namespace
+   * (background propagation: the API server answers at once, the controller removes the rest),
+   * then waits at most CLEANUP_WAIT_MS for the pods to go. Succeeds when the namespace is gone
+   * or Terminating. Idempotent (every caller gets the same result); never throws.
+   */
+  cleanup(): Promise<CleanupResult> {
+    this.#cleaning ??= this.#cleanup();
+    return this.#cleaning;
+  }
+
+  async #cleanup(): Promise<CleanupResult> {
+    clearInterval(this.#heartbeat);
+    // A create still in flight (signal during open): its answer names the namespace.
+    await this.#creating?.catch(() => undefined);
+    const req = (method: 'GET' | 'DELETE', path: string, what: string, query?: Record<string, string | number>) =>
+      this.kube.request<unknown>(method, path, { what, ms: CLEANUP_REQUEST_MS, detached: true, ...(query ? { query } : {}) });
+    let names: string[];
+    try {
+      if (this.#name) names = [this.#name];
+      else {
+        const found = (await req('GET', '/api/v1/namespaces', 'find probe namespace by instance label', { labelSelector: `${INSTANCE_LABEL}=${this.instance}` })) as { items?: NsObject[] };
+        names = (found.items ?? []).map((n) => n.metadata.name);
+      }
+      const sel = `${INSTANCE_LABEL}=${this.instance}`;
+      for (const ns of names) {
+        await Promise.all([
+          req('DELETE', `/api/v1/namespaces/${ns}/secrets`, `delete probe secrets in ${ns}`, { labelSelector: sel }).catch(() => undefined),
+          req('DELETE', `/api/v1/namespaces/${ns}/pods`, `delete probe pods in ${ns}`, { labelSelector: sel, gracePeriodSeconds: 0 }).catch(() => undefined),
+        ]);
+        try {
+          await req('DELETE', `/api/v1/namespaces/${ns}`, `delete probe namespace ${ns}`, { propagationPolicy: 'Background' });
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.kind === 'not-found')) throw err;
+        }
+        const until = Date.now() + CLEANUP_WAIT_MS;
+        for (;;) {
+          const pods = ((await req('GET', `/api/v1/namespaces/${ns}/pods`, `list probe pods in ${ns}`)) as { items?: unknown[] }).items ?? [];
+          if (pods.length === 0 || Date.now() > until) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const state = await req('GET', `/api/v1/namespaces/${ns}`, `read probe namespace ${ns}`).then(
+          (n) => ((n as NsObject).metadata.deletionTimestamp ? 'terminating' : 'active'),
+          (err: unknown) => {
+            if (err instanceof KubeApiError && err.kind === 'not-found') return 'gone';
+            throw err;
+          },
+        );
+        if (state === 'active') throw new Error(`namespace ${ns} is still active after its deletion`);
+      }
+    } catch (err) {
+      // Reported by the caller (stderr, finding); not retried by a later signal's cleanup.
+      live.delete(this);
+      return this.pending(err instanceof Error ? err.message : String(err));
     }
+    live.delete(this);
+    this.#pods.clear();
+    this.#secrets.clear();
+    return { ok: true, namespaces: names, remaining: [], command: '' };
   }
 }
 
-/** Opens a probe namespace, runs `fn`, and always cleans up (also on throw and abort). */
-export async function withProbeNamespace<T>(kube: KubeClient, namespace: string, fn: (p: ProbeNamespace) => Promise<T>): Promise<T> {
-  const p = await ProbeNamespace.open(kube, namespace);
+/** The finding a failed cleanup becomes (besides its stderr report). */
+export function cleanupFinding(kube: KubeClient, r: CleanupResult): Finding {
+  const ns = r.namespaces[0] ?? `labelled ${RUN_LABEL}=${RUN.id}`;
+  return finding('cluster.probe-cleanup-failed', {
+    subject: r.namespaces[0] ? `namespace/${r.namespaces[0]}` : kube.server,
+    params: { namespace: ns, name: kube.context, detail: r.error ?? 'cleanup did not complete' },
+    evidence: { remaining: r.remaining, command: r.command },
+  });
+}
+
+/**
+ * Opens a probe namespace, runs `fn`, and always cleans up (also on throw and abort). A cleanup
+ * that fails is reported on stderr and, when `fn` returned, as a `cluster.probe-cleanup-failed`
+ * finding added to its findings (when `fn` threw, its error stands and stderr carries the rest).
+ */
+export async function withProbeNamespace<T extends { findings: Finding[] }>(kube: KubeClient, configured: string, fn: (p: ProbeNamespace) => Promise<T>): Promise<T> {
+  const p = await ProbeNamespace.open(kube, configured);
+  let out: T;
   try {
-    return await fn(p);
-  } finally {
-    await p.cleanup();
+    out = await fn(p);
+  } catch (err) {
+    const r = await p.cleanup();
+    if (!r.ok && !stopping) process.stderr.write(leftoverText(r));
+    throw err;
   }
+  const r = await p.cleanup();
+  if (r.ok) return out;
+  // During a signal's cleanup the handler reports (once) for every namespace.
+  if (!stopping) process.stderr.write(leftoverText(r));
+  return { ...out, findings: [...out.findings, cleanupFinding(kube, r)] };
 }

@@ -1,4 +1,5 @@
 import type { CheckContext } from '../checks/check.ts';
+import type { Finding } from '../findings/finding.ts';
 import { classifyPullError, type Classification } from '../classifier/pull-error-classifier.ts';
 import { harborUrl } from '../registry/http.ts';
 import { parseReference } from '../registry/reference.ts';
@@ -8,11 +9,11 @@ import { matchesSelector, PULL_WAITING_REASONS, type Node, type Pod } from './ty
 
 /**
  * Runs probe pods for the probe-based checks (nodes, pull-e2e, boundary, cluster-dns split
- * view): one probe namespace per call, a pull secret built from the target's robot, bounded
- * waits, results read back (phase, log, events, pull error classified), cleanup always.
+ * view): one probe namespace of its own per call (generateName, see probe-namespace.ts), the
+ * run's pull secret built from the target's robot, bounded waits, results read back (phase,
+ * log, events, pull error classified), each pod deleted as soon as its result is read, cleanup
+ * always.
  */
-
-export const PROBE_PULL_SECRET = 'hybrid-doctor-pull';
 
 export interface ProbeResult {
   name: string;
@@ -73,7 +74,7 @@ const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => !!
  * back-off, or `untilRunning` for long-lived server pods), reads logs/events, and hands the
  * results plus the open namespace to `use` before cleanup.
  */
-export async function runProbes<T>(
+export async function runProbes<T extends { findings: Finding[] }>(
   ctx: CheckContext,
   kube: KubeClient,
   specs: Omit<ProbePodSpec, 'image' | 'pullSecrets'>[],
@@ -85,10 +86,10 @@ export async function runProbes<T>(
   const k = ctx.target.kubernetes!;
   return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
     const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined ? { u: ctx.target.robot.name, p: ctx.secrets.robotSecret } : undefined;
-    if (creds) await ns.createPullSecret(PROBE_PULL_SECRET, probeRegistryHost(ctx), creds.u, creds.p);
+    const pullSecret = creds ? await ns.createPullSecret(probeRegistryHost(ctx), creds.u, creds.p) : undefined;
     const created = new Map<string, number>();
     for (const s of specs) {
-      const pod = await ns.createPod({ ...s, image, ...(creds ? { pullSecrets: [PROBE_PULL_SECRET] } : {}) });
+      const pod = await ns.createPod({ ...s, image, ...(pullSecret ? { pullSecrets: [pullSecret] } : {}) });
       created.set(s.name, Date.parse(pod.metadata.creationTimestamp ?? '') || Date.now());
     }
     const deadline = opts.deadlineMs ?? 90_000;
@@ -107,6 +108,8 @@ export async function runProbes<T>(
         }
         const pulled = events.map((e) => (e.reason === 'Pulled' ? pulledSeconds(e.message) : undefined)).find((x) => x !== undefined);
         const log = pod && (terminal(pod) || pod.status?.phase === 'Running') ? await ns.logs(s.name).catch(() => undefined) : undefined;
+        // Read: the pod has served its purpose (untilRunning pods are servers `use` still needs).
+        if (!opts.untilRunning) await ns.deletePod(s.name);
         return {
           name: s.name,
           ...(s.node ? { node: s.node } : {}),

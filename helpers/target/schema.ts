@@ -74,7 +74,7 @@ export const targetSchema = z.strictObject({
     kubeconfig: z.string().optional(),
     context: z.string().optional(),
     allowProbes: z.boolean().default(false).describe('allow short-lived probe pods (write mode); read-only when false'),
-    probeNamespace: z.string().default('hybrid-doctor'),
+    probeNamespace: z.string().default('hybrid-doctor').describe('prefix of the probe namespaces: each probe set creates its own, named <prefix>-probe-xxxxx (generateName), and deletes it'),
     probeImage: z.string().optional().describe('image the node and pull probes run; defaults to the first image'),
     hybridSelector: z.string().default('eks.amazonaws.com/compute-type=hybrid'),
     namespaces: z.array(z.string()).optional(),

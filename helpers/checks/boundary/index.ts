@@ -2,7 +2,7 @@ import { notApplicable, type Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { probeImageApplies, withKube } from '../../kube/context.ts';
-import { PROBE_PULL_SECRET, nodeSide, probeImage, probeRegistryHost, runNodes } from '../../kube/probe-runner.ts';
+import { nodeSide, probeImage, probeRegistryHost, runNodes } from '../../kube/probe-runner.ts';
 import { withProbeNamespace } from '../../kube/probe-namespace.ts';
 import { nodeReady, type Node, type Pod } from '../../kube/types.ts';
 import { PULL_WAITING_REASONS } from '../../diagnose/diagnose.ts';
@@ -48,8 +48,7 @@ export const boundaryCheck: Check = {
       if (!hybrid || !cloud) return notApplicable(`needs a Ready node on each side (hybrid: ${hybrid?.metadata.name ?? 'none'}, cloud: ${cloud?.metadata.name ?? 'none'})`);
       return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
         const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined;
-        if (creds) await ns.createPullSecret(PROBE_PULL_SECRET, probeRegistryHost(ctx), ctx.target.robot!.name, ctx.secrets.robotSecret!);
-        const pullSecrets = creds ? [PROBE_PULL_SECRET] : [];
+        const pullSecrets = creds ? [await ns.createPullSecret(probeRegistryHost(ctx), ctx.target.robot!.name, ctx.secrets.robotSecret!)] : [];
         const sides: [string, Node][] = [['hybrid', hybrid], ['cloud', cloud]];
         for (const [side, n] of sides) {
           await ns.createPod({ name: `boundary-server-${side}`, node: n.metadata.name, image, pullSecrets, tolerateAll: true, command: ['sh', '-c', `mkdir -p /tmp/w && echo hybrid-doctor > /tmp/w/ok && exec httpd -f -p ${PORT} -h /tmp/w`] });
@@ -77,6 +76,7 @@ export const boundaryCheck: Check = {
           await ns.createPod({ name, node: n.metadata.name, image, pullSecrets, tolerateAll: true, command: ['sh', '-c', clientScript(peer)] });
           const { pod } = await ns.waitPod(name, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' || pullStuck(p), 60_000, ctx.signal);
           const log = pod && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') ? await ns.logs(name).catch(() => undefined) : undefined;
+          await ns.deletePod(name); // read: not kept until the end (the servers are, until cleanup)
           const r = parseClientLog(log);
           rows.push({ from: side, fromNode: n.metadata.name, to: other, peer, ...r, phase: pod?.status?.phase });
           if (r.http === undefined || r.dns === undefined) unjudged.push(`${side} → ${other}: the client probe gave no verdict (${pod?.status?.phase ?? 'no pod'})`);

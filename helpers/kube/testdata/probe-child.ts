@@ -1,18 +1,21 @@
 /**
- * Test child for probe-namespace.test.ts: opens the probe namespace, creates two probe pods,
- * prints READY and waits forever, as a run would while probes execute. The parent kills it with
- * SIGTERM/SIGINT and checks nothing is left behind.
+ * Test child for probe-namespace.test.ts: opens a probe namespace (prefix argv[3]), creates the
+ * run's pull secret and two probe pods on node argv[4], prints `READY <namespace>` and waits
+ * forever, as a run would while probes execute. The parent kills it with SIGTERM/SIGINT (and may
+ * make the API server hang or refuse first) and checks what is left and what stderr says.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../client.ts';
 import { ProbeNamespace } from '../probe-namespace.ts';
 
-const [kubeconfig, namespace, node] = process.argv.slice(2) as [string, string, string];
+const [kubeconfig, prefix, node] = process.argv.slice(2) as [string, string, string];
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
-const kube = new KubeClient(kc);
-const p = await ProbeNamespace.open(kube, namespace);
-await p.createPod({ name: 'probe-a', node, image: 'harbor.sandbox.test/library/busybox:1.36', command: ['sleep', '3600'] });
-await p.createPod({ name: 'probe-b', node, image: 'harbor.sandbox.test/library/busybox:1.36', command: ['sleep', '3600'] });
-process.stdout.write('READY\n');
+const kube = new KubeClient(kc, { kubeconfigPath: kubeconfig, requestMs: 5_000 });
+const p = await ProbeNamespace.open(kube, prefix);
+const secret = await p.createPullSecret('harbor.sandbox.test', 'robot$probe', 'not-a-real-secret');
+for (const name of ['probe-a', 'probe-b']) {
+  await p.createPod({ name, node, image: 'harbor.sandbox.test/library/busybox:1.36', command: ['sleep', '3600'], pullSecrets: [secret] });
+}
+process.stdout.write(`READY ${p.namespace}\n`);
 setInterval(() => undefined, 60_000);
