@@ -10,36 +10,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/**
- * Cycles tolerated ONLY until the `cli` branch of issue 7 lands: it owns helpers/cli/* ↔
- * helpers/cli/main.ts (each command module imports main.ts's shared helpers, main.ts imports the
- * commands). A cycle is tolerated when every module in it is one of these files and main.ts is
- * one of them. Delete this list when `cli` lands; nothing else may be added to it.
- */
-const CYCLES_PENDING_CLI_BRANCH = ['helpers/cli/main.ts', 'helpers/cli/run.ts', 'helpers/cli/sandbox.ts', 'helpers/cli/lint.ts', 'helpers/cli/explain.ts', 'helpers/cli/diagnose.ts'];
-
-/**
- * Unused exports that knip reports in files other helpers of issue 7 own (helpers/checks/** →
- * `verdicts`, helpers/cli/** → `cli`), left for them rather than edited in parallel; and
- * kubeFromOptions, which the `live` branch's sandbox test starts using. Each entry is
- * `<kind> <file>: <name>`. Remove entries as their owners land; add none.
- */
-const UNUSED_OWNED_ELSEWHERE = [
-  'exports helpers/checks/boundary/index.ts: boundaryChecks',
-  'exports helpers/checks/cluster-dns/index.ts: clusterDnsChecks',
-  'exports helpers/checks/eks/index.ts: eksChecks',
-  'exports helpers/checks/nodeconfig/index.ts: lintNodeConfigText',
-  'exports helpers/checks/nodeconfig/index.ts: lintHostsToml',
-  'exports helpers/checks/nodeconfig/index.ts: lintContainerdToml',
-  'types helpers/checks/nodeconfig/index.ts: NodeConfigLint',
-  'types helpers/checks/nodeconfig/index.ts: NodeConfigLintOptions',
-  'types helpers/checks/nodeconfig/index.ts: HostsTomlOptions',
-  'exports helpers/checks/nodes/index.ts: nodesChecks',
-  'exports helpers/checks/pull-e2e/index.ts: pullE2eChecks',
-  'exports helpers/cli/paths.ts: STATE_DIR',
-  'exports helpers/kube/client.ts: kubeFromOptions',
-];
-
 interface Violation {
   type: string;
   from: string;
@@ -60,11 +30,7 @@ describe('architecture', () => {
     const out = await npmBin('depcruise', ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'helpers', 'fixtures', 'reports', 'suites', 'bin', 'test', 'bench', 'vitest.config.ts']);
     const report = JSON.parse(out) as { summary: { violations: Violation[]; totalCruised: number } };
     expect(report.summary.totalCruised).toBeGreaterThan(100); // it did look at the project
-    const pendingCli = (v: Violation) =>
-      v.rule.name === 'no-circular' && !!v.cycle && [v.from, ...v.cycle.map((c) => c.name)].every((m) => CYCLES_PENDING_CLI_BRANCH.includes(m)) && [v.from, ...v.cycle.map((c) => c.name)].includes('helpers/cli/main.ts');
-    const violations = report.summary.violations
-      .filter((v) => !pendingCli(v))
-      .map((v) => `${v.rule.name}: ${v.from} → ${v.cycle ? v.cycle.map((c) => c.name).join(' → ') : v.to}`);
+    const violations = report.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.cycle ? v.cycle.map((c) => c.name).join(' → ') : v.to}`);
     expect(violations).toEqual([]);
   });
 
@@ -88,6 +54,6 @@ describe('architecture', () => {
         for (const item of items as { name?: string }[]) found.push(`${kind} ${issue.file}: ${item.name ?? JSON.stringify(item)}`);
       }
     }
-    expect(found.filter((f) => !UNUSED_OWNED_ELSEWHERE.includes(f))).toEqual([]);
+    expect(found).toEqual([]);
   });
 });

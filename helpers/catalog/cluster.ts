@@ -75,11 +75,11 @@ export const cluster: AreaCatalog<'cluster'> = {
   // live mode: our own probe namespace (helpers/kube/probe-namespace.ts)
   'cluster.probe-cleanup-failed': {
     title: 'Probe namespace left behind',
-    message: 'hybrid-doctor could not delete its probe namespace {namespace} in context {name} ({detail})',
+    message: 'hybrid-doctor could not delete its probe namespace[[ {namespace}]][[ in context {name}]][[ ({detail})]]',
     explanation: 'With kubernetes.allowProbes, each probe set runs in a namespace of its own (generateName `<probeNamespace>-probe-`, labelled app.kubernetes.io/managed-by=hybrid-doctor and hybrid-doctor.io/run) that is deleted as soon as the probes are read. This one could not be deleted, so its probe pods and the probe pull secret (the robot credentials) may still be in the cluster. A later run deletes such namespaces once they are 15 minutes old and their run is gone.',
     remediation: {
       summary: 'Delete the probe namespace by hand.',
-      steps: ['`kubectl --context {name} delete namespace {namespace}` (add `--kubeconfig FILE` when the target names one).', '`kubectl --context {name} get namespaces -l app.kubernetes.io/managed-by=hybrid-doctor` lists every probe namespace still there.'],
+      steps: ['`kubectl --context {name} delete namespace {namespace}` (add `--kubeconfig FILE` when the target names one).', '`kubectl[[ --context {name}]] get namespaces -l app.kubernetes.io/managed-by=hybrid-doctor` lists every probe namespace still there.'],
       docs: [{ title: 'Kubernetes: Namespaces (deleting a namespace)', url: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/' }],
     },
   },

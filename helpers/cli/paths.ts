@@ -3,6 +3,3 @@ import { resolve } from 'node:path';
 
 /** The project root (where vitest.config.ts and suites/ live), whatever the caller's cwd. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-/** Sandbox state: $HYBRID_DOCTOR_STATE or <root>/.state. */
-export const STATE_DIR = process.env.HYBRID_DOCTOR_STATE ?? resolve(PROJECT_ROOT, '.state');

@@ -152,7 +152,17 @@ describe('diagnose against a real kube-apiserver', () => {
     }
     // A failing pod in another namespace: seen with --all-namespaces only.
     await createPod(kube, { namespace: 'other', name: 'elsewhere', node: 'cloud-1', containers: [{ name: 'app', image: 'error_pages:local', waiting: { reason: 'ErrImageNeverPull', message: v(36) } }] });
+    // A probe pod of a concurrent hybrid-doctor run, stuck pulling: ours, not the user's workload.
+    await createPod(kube, { namespace: 'other', name: 'probe-of-another-run', node: 'hybrid-1', labels: { 'app.kubernetes.io/managed-by': 'hybrid-doctor' }, containers: [{ name: 'probe', image: IMG, waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } }] });
   }, 120_000);
+
+  it("leaves hybrid-doctor's own probe pods out of a namespace listing, but diagnoses one asked for by name", async () => {
+    const all = await diagnose({ kube, allNamespaces: true, priorFindings });
+    expect(all.pods.map((p) => p.pod)).not.toContain('probe-of-another-run');
+    expect(all.pods.map((p) => p.pod)).toContain('elsewhere');
+    const named = await diagnose({ kube, namespace: 'other', pod: 'probe-of-another-run', priorFindings });
+    expect(named.pods.map((p) => p.pod)).toEqual(['probe-of-another-run']);
+  });
 
   afterAll(async () => {
     await kube?.close();

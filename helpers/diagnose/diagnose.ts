@@ -5,6 +5,7 @@ import type { Finding, FindingParams, Remediation } from '../findings/finding.ts
 import { finding, renderRemediation } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../kube/probe-namespace.ts';
 import { matchesSelector, normalizeEvent, PULL_WAITING_REASONS, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
@@ -211,6 +212,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const consider = (p: Pod) => {
     podsScanned++;
     listing();
+    // Probe pods of hybrid-doctor runs (this one's or a concurrent one's) are not the user's
+    // workloads: listing them would report our own transient pulls. A pod asked for by name is kept.
+    if (!opts.pod && p.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) return;
     const containers = failingContainers(p);
     if (containers.length) failing.push({ pod: compact(p), containers });
     else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(compact(p));

@@ -4,6 +4,7 @@ import { finding } from '../../findings/make-finding.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { kubeApplies, withKube } from '../../kube/context.ts';
 import { KubeApiError } from '../../kube/errors.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../kube/probe-namespace.ts';
 import type { Pod, Secret, ServiceAccount } from '../../kube/types.ts';
 import { anonymousPullToken, grantedActions, pullScope, requestToken, untrustedRealmOutcome, type TokenOutcome } from '../../registry/auth.ts';
 import { harborUrl } from '../../registry/http.ts';
@@ -302,6 +303,8 @@ export const pullSecretCopiesCheck: Check = {
       for (const [k, s] of inv.pullSecrets) {
         const ns = s.metadata.namespace!;
         const name = s.metadata.name;
+        // A probe pull secret of a hybrid-doctor run (this one's or a concurrent one's) is ours, not a copy.
+        if (s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) continue;
         const forHarbor = inv.parsed.get(k)?.entries.some((e) => authKeyMatches(e.key, inv.harborHost)) ?? false;
         if (!forHarbor) continue;
         const lastApplied = s.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
@@ -314,7 +317,7 @@ export const pullSecretCopiesCheck: Check = {
           }
         }
         const ev = { secretName: name, namespace: ns, usedHere: used.has(k) };
-        if ((SYSTEM_NAMESPACES.has(ns) || ns === probeNs) && !used.has(k)) {
+        if ((SYSTEM_NAMESPACES.has(ns) || (probeNs !== undefined && (ns === probeNs || ns.startsWith(`${probeNs}-probe-`)))) && !used.has(k)) {
           findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), params: { namespace: ns, secretName: name, detail: `a copy in system namespace ${ns}, referenced by no pod or service account` }, evidence: ev }));
         } else if (appliedNs && appliedNs !== ns) {
           findings.push(finding('auth.pull-secret-copied-everywhere', { subject: subjectOf(ns, name), severity: used.has(k) ? 'info' : 'warning', params: { namespace: ns, secretName: name, detail: `its last-applied-configuration says namespace ${appliedNs}: copied with the guide's sed loop${used.has(k) ? '' : ', and unused here'}` }, evidence: { ...ev, lastAppliedNamespace: appliedNs } }));
