@@ -2,8 +2,9 @@
 # Builds the real Harbor server components (core, jobservice, registryctl, exporter) from
 # Harbor's sources at the versions pinned in versions.env, into $OUT (default
 # ~/.cache/hybrid-doctor/harbor-<HARBOR_VERSION>): bin/ (static binaries), migrations/postgresql
-# (core runs them itself at start), templates/ (Harbor's prepare templates: the configuration
-# reference), VERSION. Idempotent: a matching stamp means nothing is rebuilt.
+# (core runs them itself at start), views/ (core's mail and 404 templates), templates/ (Harbor's
+# prepare templates: the configuration reference), VERSION. Idempotent: a matching stamp means
+# nothing is rebuilt.
 # Sources: the archive in <repo>/../shared/harbor, or HYBRID_DOCTOR_HARBOR_SRC = a Harbor v2.13
 # source archive (.tar.gz, one top folder) or checkout folder. Everything is extracted into the
 # cache: Harbor's sources are never copied into this repository.
@@ -36,7 +37,7 @@ source_id() {
   else sha256sum "$1" | cut -c1-16; fi
 }
 stamp="$OUT/.stamp"
-want="harbor-build-1 $HARBOR_VERSION $HARBOR_COMMIT src:$(source_id "$src_in") pinniped:$(source_id "$pinniped_in") $PINNIPED_OAUTH2_VERSION go-swagger:$GO_SWAGGER_VERSION x/tools:$GO_SWAGGER_X_TOOLS_VERSION $(go env GOVERSION)"
+want="harbor-build-2 $HARBOR_VERSION $HARBOR_COMMIT src:$(source_id "$src_in") pinniped:$PINNIPED_VERSION:$(source_id "$pinniped_in") $PINNIPED_OAUTH2_VERSION go-swagger:$GO_SWAGGER_VERSION x/tools:$GO_SWAGGER_X_TOOLS_VERSION $(go env GOVERSION)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then echo "harbor binaries cached in $OUT/bin"; exit 0; fi
 
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
@@ -65,7 +66,7 @@ extract() {
 }
 step "extract sources" extract
 tree_version=$(tr -d '[:space:]' < "$H/VERSION")
-[[ $tree_version == v2.13.* ]] || { echo "expected a Harbor v2.13 source tree, found VERSION $tree_version" >&2; exit 1; }
+[[ $tree_version == "${HARBOR_VERSION%.*}".* ]] || { echo "expected a Harbor ${HARBOR_VERSION%.*} source tree, found VERSION $tree_version" >&2; exit 1; }
 if [[ -z ${HYBRID_DOCTOR_HARBOR_SRC:-} ]]; then commit=$HARBOR_COMMIT
 else commit=$(git -C "$src_in" rev-parse --short=8 HEAD 2>/dev/null || echo unknown); fi
 
@@ -104,10 +105,12 @@ step "go build registryctl" build_one registryctl ./registryctl
 step "go build exporter" build_one exporter ./cmd/exporter
 
 # What the binaries need or document at run time, beside them (the Docker build context is $OUT)
-rm -rf "$OUT/migrations" "$OUT/templates"
+# (views: core's beego templates, read from ./views of its working directory, as /harbor/views)
+rm -rf "$OUT/migrations" "$OUT/templates" "$OUT/views"
 mkdir -p "$OUT/migrations"
 cp -a "$H/make/migrations/postgresql" "$OUT/migrations/postgresql"
 cp -a "$H/make/photon/prepare/templates" "$OUT/templates"
+cp -a "$H/src/core/views" "$OUT/views"
 printf '%s\n' "$tree_version" > "$OUT/VERSION"
 printf '%s-%s\n' "$tree_version" "$commit" > "$OUT/bin/.version"
 
