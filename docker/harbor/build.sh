@@ -37,7 +37,7 @@ source_id() {
   else sha256sum "$1" | cut -c1-16; fi
 }
 stamp="$OUT/.stamp"
-want="harbor-build-2 $HARBOR_VERSION $HARBOR_COMMIT src:$(source_id "$src_in") pinniped:$PINNIPED_VERSION:$(source_id "$pinniped_in") $PINNIPED_OAUTH2_VERSION go-swagger:$GO_SWAGGER_VERSION x/tools:$GO_SWAGGER_X_TOOLS_VERSION $(go env GOVERSION)"
+want="harbor-build-3 $HARBOR_VERSION $HARBOR_COMMIT src:$(source_id "$src_in") pinniped:$PINNIPED_VERSION:$(source_id "$pinniped_in") $PINNIPED_OAUTH2_VERSION go-swagger:$GO_SWAGGER_VERSION x/tools:$GO_SWAGGER_X_TOOLS_VERSION $(go env GOVERSION)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then echo "harbor binaries cached in $OUT/bin"; exit 0; fi
 
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
@@ -111,6 +111,8 @@ mkdir -p "$OUT/migrations"
 cp -a "$H/make/migrations/postgresql" "$OUT/migrations/postgresql"
 cp -a "$H/make/photon/prepare/templates" "$OUT/templates"
 cp -a "$H/src/core/views" "$OUT/views"
+# $OUT is the Docker build context of docker/harbor/Dockerfile: send only what the images copy
+printf '%s\n' '*' '!bin/' '!migrations/' '!views/' 'bin/*.tmp' > "$OUT/.dockerignore"
 printf '%s\n' "$tree_version" > "$OUT/VERSION"
 printf '%s-%s\n' "$tree_version" "$commit" > "$OUT/bin/.version"
 
