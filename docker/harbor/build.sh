@@ -37,6 +37,8 @@ source_id() {
   else sha256sum "$1" | cut -c1-16; fi
 }
 stamp="$OUT/.stamp"
+# one build at a time per output folder (parallel test workers or sessions may call this at once)
+mkdir -p "$OUT"; exec 9>"$OUT/.lock"; flock 9
 want="harbor-build-3 $HARBOR_VERSION $HARBOR_COMMIT src:$(source_id "$src_in") pinniped:$PINNIPED_VERSION:$(source_id "$pinniped_in") $PINNIPED_OAUTH2_VERSION go-swagger:$GO_SWAGGER_VERSION x/tools:$GO_SWAGGER_X_TOOLS_VERSION $(go env GOVERSION)"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then echo "harbor binaries cached in $OUT/bin"; exit 0; fi
 
