@@ -96,7 +96,16 @@ describe('registry error bodies', () => {
     [404, '{"errors":[{"code":"NOT_FOUND","message":"repository not found"}]}', 'image.not-found'],
     [412, vuln, 'image.policy-vulnerability'],
     [412, unsigned, 'image.policy-unsigned'],
-    [412, '', 'image.policy-vulnerability'],
+    // Real Harbor v2.13.5 texts (building.md, differences 2-4; src/server/middleware/contenttrust,
+    // src/server/middleware/vulnerable): notation and cosign are signature policies; a bare 412
+    // names neither policy, so it is not guessed.
+    [412, JSON.stringify({ errors: [{ code: 'PROJECTPOLICYVIOLATION', message: 'The image is not signed by notation.' }] }), 'image.policy-unsigned'],
+    [412, JSON.stringify({ errors: [{ code: 'PROJECTPOLICYVIOLATION', message: `current image without vulnerability scanning cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "High" or higher from running.' To continue with pull, please contact your project administrator for help.` }] }), 'image.policy-vulnerability'],
+    [412, '', 'image.unknown'],
+    // Registry down behind core: 502 with an empty body (building.md, difference 8).
+    [502, '', 'harbor.unhealthy'],
+    // Missing repository (building.md, difference 7).
+    [404, '{"errors":[{"code":"NOT_FOUND","message":"repository library/nope not found"}]}\n', 'image.not-found'],
     [429, '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', 'image.rate-limited'],
     [401, '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized to access repository"}]}', 'auth.insufficient-scope'],
     [403, '{"errors":[{"code":"DENIED","message":"denied"}]}', 'auth.insufficient-scope'],
