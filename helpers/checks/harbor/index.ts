@@ -138,7 +138,7 @@ const projectPostureCheck: Check = {
         }
         evidence.scanner = sc.scanner ? { name: sc.scanner.name, is_default: sc.scanner.is_default, disabled: sc.scanner.disabled, health: sc.scanner.health } : null;
         if (!sc.scanner) {
-          findings.push(finding('harbor.vulnerability-policy-unenforced', { subject: `project/${name}`, params: { project: name, threshold: severity, detail: 'GET /api/v2.0/projects/{id}/scanner returns no scanner' }, evidence }));
+          findings.push(finding('harbor.vulnerability-policy-unenforced', { subject: `project/${name}`, params: { project: name, threshold: severity, detail: `GET /api/v2.0/projects/${r.json.project_id ?? name}/scanner answers with no scanner` }, evidence }));
         } else if (sc.scanner.disabled === true) {
           findings.push(finding('harbor.vulnerability-policy-unenforced', { subject: `project/${name}`, params: { project: name, threshold: severity, detail: `its scanner ${sc.scanner.name ?? ''} is disabled`.replace('  ', ' ') }, evidence }));
         }
