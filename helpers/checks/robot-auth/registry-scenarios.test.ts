@@ -183,6 +183,8 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
 
   it.each([
     ['missing tag', () => [{ ref: `${img('library/busybox')}:9.99` }], { 'image-pull/manifest': ['image.not-found'] }],
+    // 404 "repository library/nope not found" (building.md, difference 7)
+    ['missing repository', () => [{ ref: `${img('library/nope')}:1.0` }], { 'image-pull/manifest': ['image.not-found'] }],
     ['amd64-only on arm64 nodes', () => [{ ref: `${img('library/amd64only')}:1.0` }], { 'image-pull/platforms': ['image.platform-missing'] }],
     ['vulnerable + prevent_vul → 412', () => [{ ref: `${img('secure/vulnerable')}:1.0`, platforms: ['linux/amd64'] }], { 'image-pull/policy': ['image.policy-vulnerability'] }],
     ['invalid reference', () => [{ ref: `${img('Library/busybox')}:1.36` }], { 'image-pull/reference': ['image.invalid-reference'] }],
