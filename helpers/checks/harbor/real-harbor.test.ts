@@ -129,7 +129,7 @@ describe('the tool against real Harbor v2.13.5 semantics (building.md difference
     const health = findings.find((f) => f.cause === 'harbor.unhealthy' && f.check === 'harbor/health');
     expect(health?.message).toMatch(/^Harbor on 127\.0\.0\.1:\d+ is unhealthy: its registry component reports unhealthy \(failed to check health: /);
     const pull = findings.filter((f) => f.check?.startsWith('image-pull/'));
-    for (const f of pull) expect(f.cause).toBe('harbor.unhealthy');
+    expect(pull.map((f) => `${f.check} ${f.cause}: ${f.message}`)).toEqual([`image-pull/manifest harbor.unhealthy: Harbor on ${new URL(emus.registryDown!.url).host} is unhealthy; it answered HTTP 502`]);
     expectReadable(findings);
   });
 
