@@ -280,7 +280,8 @@ const expiryCheck: Check = {
       if ('failure' in o) return transportOutcome(ctx, o.failure);
       // A 403 names the caller (RequireSystemAccess: ForbiddenError.WithMessage(username),
       // building.md difference 11): say who was refused, e.g. a robot configured as harbor.admin.
-      const refused = 'bodySnippet' in o && o.status === 403 ? harborErrorMessage(o.bodySnippet) : undefined;
+      const said = 'bodySnippet' in o && o.status === 403 ? harborErrorMessage(o.bodySnippet) : undefined;
+      const refused = said && !/^(forbidden|unauthorized)$/i.test(said) ? said : undefined;
       return notConfigured(
         `the robot record could not be read with harbor.admin (HTTP ${o.status}${refused ? `, refused for ${refused}` : ''}): harbor.admin must be a Harbor administrator (check its username and password)`,
         { adminLookup: { status: o.status, query: look.query, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } },

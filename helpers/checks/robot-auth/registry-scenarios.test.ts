@@ -176,6 +176,20 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
     if (expiry.status === 'passed') expect(expiry.evidence).toMatchObject({ robot: { name: robot } });
   });
 
+  // building.md, difference 11 (src/server/v2.0/handler/base.go RequireSystemAccess): a robot
+  // listing robots gets 403 with its own name as the message; the expiry check says who was
+  // refused instead of passing or guessing.
+  it('harbor.admin set to a robot: the robot lookup is refused (403, its name), expiry not-configured', async () => {
+    const ctx = testContext(
+      { harbor: { url: emu.url, trustedRealms: [emu.url], admin: { username: 'robot$k8s-robot', password: { env: 'UNUSED_ADMIN' } } }, robot: { name: 'robot$soon-robot', secret: { env: 'UNUSED_ROBOT' } }, images: [{ ref: BUSY() }], nodes: { platforms: ['linux/amd64', 'linux/arm64'] } },
+      { robotSecret: SECRET, adminPassword: SECRET },
+    );
+    const [expiry] = await runChecks(robotAuthChecks.filter((c) => c.id === 'expiry'), ctx);
+    expect(expiry?.status).toBe('not-checked');
+    expect(expiry?.notChecked).toBe('not-configured');
+    expect(expiry?.reason).toMatch(/^the robot record could not be read with harbor\.admin \(HTTP 403, refused for robot\$k8s-robot\)/);
+  });
+
   it('no robot, private project → auth.credentials-missing', async () => {
     const { map } = await causes(ctxFor({}), robotAuthChecks);
     expect(map).toEqual({ 'robot-auth/anonymous': ['auth.credentials-missing'] });
