@@ -86,6 +86,14 @@ const systeminfoCheck: Check = {
       harbor_version: r.json.harbor_version ?? (ctx.target.harbor.admin ? 'not disclosed' : 'not disclosed to anonymous users'),
       auth_mode: r.json.auth_mode,
     };
+    // Anonymous systeminfo carries neither URL (nor the version): nothing was compared, so this
+    // is not a pass (robot-auth/challenge still compares the token realm).
+    if (!r.json.external_url && !r.json.registry_url) {
+      return notConfigured(
+        `Harbor's systeminfo shows no external_url or registry_url${ctx.target.harbor.admin ? '' : ' to anonymous users (version not disclosed to anonymous users either)'}: configure harbor.admin to compare them with ${harbor.origin}`,
+        { systeminfo: info },
+      );
+    }
     const mismatches: { field: string; value: string }[] = [];
     for (const field of ['external_url', 'registry_url'] as const) {
       const v = r.json[field];

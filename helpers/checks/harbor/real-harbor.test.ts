@@ -134,14 +134,17 @@ describe('the tool against real Harbor v2.13.5 semantics (building.md difference
   });
 
   // Difference 9 (src/server/v2.0/handler/systeminfo.go): anonymous systeminfo has no
-  // harbor_version. That is "not disclosed", never a finding of a wrong version.
+  // harbor_version (nor the URLs). That is "not disclosed", never a finding of a wrong version,
+  // and never a pass of a comparison that was not made.
   it.each([
-    ['anonymous', false, 'not disclosed to anonymous users'],
-    ['admin', true, 'v2.13.5-emulator'],
-  ])('systeminfo as %s (admin configured: %s): version "%s", no finding', async (_n, admin, version) => {
+    ['anonymous', false, 'not-checked', 'not disclosed to anonymous users'],
+    ['admin', true, 'passed', 'v2.13.5-emulator'],
+  ] as const)('systeminfo as %s (admin configured: %s): %s, version "%s", no finding', async (_n, admin, status, version) => {
     const { results } = await run(ctxFor(emus.scanner!, { image: 'cosign/app:1.0', admin }));
     const si = results.find((r) => r.suite === 'harbor' && r.id === 'systeminfo')!;
-    expect(si.status).toBe('passed');
+    expect(si.status).toBe(status);
+    expect(si.findings).toEqual([]);
     expect(si.evidence).toMatchObject({ systeminfo: { harbor_version: version } });
+    if (!admin) expect(si.reason).toMatch(/no external_url or registry_url to anonymous users \(version not disclosed to anonymous users either\): configure harbor\.admin/);
   });
 });
