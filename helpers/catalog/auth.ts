@@ -59,7 +59,7 @@ export const auth: AreaCatalog<'auth'> = {
       steps: [
         'Decode what the secret holds: `kubectl get secret harbor-registry -o jsonpath=\'{.data.\\.dockerconfigjson}\' | base64 -d` and check the username starts with `robot$`.',
         curlToken,
-        'In Harbor (Administration > Robot Accounts, or `GET /api/v2.0/robots?q=name=~NAME`) check the robot is enabled and not expired; refresh its secret if unsure (`PATCH /api/v2.0/robots/ROBOT_ID` with a new secret).',
+        'In Harbor check the robot is enabled and not expired: system robots `robot$NAME` under Administration > Robot Accounts (`GET /api/v2.0/robots?q=Level%3Dsystem`), project robots `robot$PROJECT+NAME` under Projects > PROJECT > Robot Accounts (`GET /api/v2.0/robots?q=Level%3Dproject%2CProjectID%3DPROJECT_ID`, the id from `GET /api/v2.0/projects/PROJECT`); refresh its secret if unsure (`PATCH /api/v2.0/robots/ROBOT_ID` with a new secret).',
         'Re-create the pull secret with `--docker-username=\'robot$NAME\'` (single quotes) and restart the pod.',
       ],
       docs: [DOCS.harborRobotSystem, DOCS.harborRobotProject, DOCS.k8sPrivateRegistry],
@@ -73,7 +73,7 @@ export const auth: AreaCatalog<'auth'> = {
     remediation: {
       summary: 'Re-enable [[{robot}||the robot]] in Harbor or switch the pull secrets to an enabled robot.',
       steps: [
-        'Find it: `curl -u admin "https://{host|<harbor>}/api/v2.0/robots?q=name%3D~k8s-robot"` and look at `disable`.',
+        'Find it and look at `disable`: a system robot with `curl -u admin "https://{host|<harbor>}/api/v2.0/robots?q=Level%3Dsystem"`; a project robot `robot$PROJECT+NAME` only with `?q=Level%3Dproject%2CProjectID%3DPROJECT_ID` (the id from `GET /api/v2.0/projects/PROJECT`): without `Level` Harbor lists system robots only.',
         'Enable: Administration > Robot Accounts > ENABLE, or `PUT /api/v2.0/robots/ROBOT_ID` with `"disable": false` (PUT takes the full robot object).',
       ],
       docs: [DOCS.harborRobotSystem, DOCS.harborApi],

@@ -6,7 +6,12 @@ import { DOCS, GUIDE } from './links.ts';
  *
  * Params: `url` (Harbor URL probed, or the URL Harbor advertises), `host`, `status` (HTTP status
  * of an answer, e.g. 502 from the registry behind Harbor), `component` (health component name), `field` (where Harbor advertises `url`),
- * `expected` (URL nodes use), `project`, `version` (Harbor version), `detail` (error/response text).
+ * `expected` (URL nodes use), `project`, `threshold` (prevent_vul severity), `value` (the signer a
+ * content-trust policy asks for: "notation", "cosign" or both), `detail` (error/response text).
+ *
+ * Retired (kept in the catalog for the shared contract, reported by no check): `harbor.notary-removed`. Harbor 2.13 enforces `enable_content_trust` as Notation
+ * (src/server/middleware/contenttrust, building.md difference 3): it is a live policy, not a dead
+ * Notary setting, so `harbor.content-trust-enforced` says what it does.
  */
 export const HARBOR_PARAMS: AreaParams<'harbor'> = {
   'harbor.unreachable': ['url', 'status', 'detail', 'host'],
@@ -14,7 +19,9 @@ export const HARBOR_PARAMS: AreaParams<'harbor'> = {
   'harbor.external-url-mismatch': ['url', 'field', 'expected'],
   'harbor.prevent-vul-off': ['project'],
   'harbor.auto-scan-off': ['project'],
-  'harbor.notary-removed': ['project', 'version'],
+  'harbor.vulnerability-policy-unenforced': ['project', 'threshold', 'detail'],
+  'harbor.content-trust-enforced': ['project', 'value'],
+  'harbor.notary-removed': ['project'],
 };
 
 export const harbor: AreaCatalog<'harbor'> = {
@@ -88,15 +95,45 @@ export const harbor: AreaCatalog<'harbor'> = {
       guideStep: GUIDE.security,
     },
   },
-  'harbor.notary-removed': {
-    title: 'Notary configured against Harbor 2.9+',
-    message: '[[Project {project}||A project]] enables Docker Content Trust / Notary, but Harbor[[ {version}]] (2.9 and later) has no Notary',
-    explanation: 'Harbor removed Notary (Docker Content Trust) in v2.9; signing is done with Cosign or Notation and enforced per project. DOCKER_CONTENT_TRUST=1 or notary settings (as in the guide\'s Step 14) do nothing or fail against Harbor 2.13.',
+  'harbor.vulnerability-policy-unenforced': {
+    title: 'Vulnerability policy not enforced (no scanner)',
+    message: '[[Project {project}||A project]] has "Prevent vulnerable images from running"[[ (severity {threshold})]] on, but Harbor has no scanner for it, so vulnerable images are served[[ ({detail})]]',
+    explanation: 'Harbor checks prevent_vul only for artifacts a scanner can scan (src/controller/scan/checker.go): with no scanner registered for the project (no default scanner, e.g. Harbor installed without Trivy, or the scanner was removed), the check is skipped and every image is pulled, whatever its vulnerabilities.',
     remediation: {
-      summary: 'Sign with cosign or notation and enable the matching deployment security policy.',
+      summary: 'Register a scanner (or install Harbor with Trivy) and make it the default or the project\'s scanner.',
       steps: [
-        'Remove DOCKER_CONTENT_TRUST / notary settings from CI and harbor.yml.',
-        'Sign: `cosign sign --key cosign.key <harbor>/PROJECT/REPO@sha256:DIGEST`; enable "Cosign" under the project deployment security.',
+        'See what Harbor has: `curl -u admin https://<harbor>/api/v2.0/scanners` and `curl -u admin -H "X-Is-Resource-Name: true" https://<harbor>/api/v2.0/projects/{project|<project>}/scanner` (an empty answer means none).',
+        'Register one: Administration > Interrogation Services > Scanners > NEW SCANNER (or `POST /api/v2.0/scanners`), then SET AS DEFAULT.',
+        'Scan the existing artifacts so their reports exist: `POST /api/v2.0/projects/{project|<project>}/repositories/REPO/artifacts/TAG/scan`.',
+      ],
+      docs: [DOCS.harborScanning, DOCS.harborProjectConfig],
+      guideStep: GUIDE.security,
+    },
+  },
+  'harbor.content-trust-enforced': {
+    title: 'Project serves signed images only',
+    message: '[[Project {project}||A project]] only serves images signed by {value|a signature}: an unsigned image fails to pull with HTTP 412',
+    explanation: 'Harbor 2.13 enforces `enable_content_trust` as Notation ("The image is not signed by notation.") and `enable_content_trust_cosign` as cosign ("The image is not signed by cosign."), in src/server/middleware/contenttrust. Notary (Docker Content Trust, DOCKER_CONTENT_TRUST=1) is gone since 2.9 and plays no part: images must carry a Notation or cosign signature as an accessory in Harbor.',
+    remediation: {
+      summary: 'Sign every image pulled from [[{project}||the project]] with the signer the policy asks for, or turn the policy off.',
+      steps: [
+        'Sign: `notation sign <harbor>/{project|PROJECT}/REPO@sha256:DIGEST` or `cosign sign --key cosign.key <harbor>/{project|PROJECT}/REPO@sha256:DIGEST`.',
+        'Check: the artifact lists a signature accessory (`GET /api/v2.0/projects/{project|PROJECT}/repositories/REPO/artifacts/TAG?with_accessory=true`).',
+        'Or turn it off: `PUT /api/v2.0/projects/{project|PROJECT}` with `{"metadata":{"enable_content_trust":"false","enable_content_trust_cosign":"false"}}`.',
+      ],
+      docs: [DOCS.harborSign, DOCS.harborContentTrust, DOCS.harborNotaryRemoved],
+      guideStep: GUIDE.security,
+    },
+  },
+  'harbor.notary-removed': {
+    title: 'Retired: Notary content trust',
+    message: 'Retired cause, not reported: content trust[[ of project {project}]] is Notation in Harbor 2.13, not Notary',
+    explanation: 'Earlier versions of hybrid-doctor reported `enable_content_trust` as a dead Notary setting. Harbor removed Notary in v2.9, but Harbor 2.13 enforces `enable_content_trust` as Notation ("The image is not signed by notation.", src/server/middleware/contenttrust), so the setting is live: see `harbor.content-trust-enforced` and, at pull time, `image.policy-unsigned`. Only client-side Docker Content Trust (DOCKER_CONTENT_TRUST=1) is dead against Harbor 2.13, and the tool cannot see it.',
+    remediation: {
+      summary: 'Nothing to do for this id; sign with Notation or cosign where a project demands it.',
+      steps: [
+        'Remove DOCKER_CONTENT_TRUST=1 from CI: it asks for a Notary server Harbor no longer has.',
+        'Sign: `notation sign <harbor>/PROJECT/REPO@sha256:DIGEST` (enable_content_trust) or `cosign sign --key cosign.key <harbor>/PROJECT/REPO@sha256:DIGEST` (enable_content_trust_cosign).',
       ],
       docs: [DOCS.harborNotaryRemoved, DOCS.harborSign, DOCS.harborContentTrust],
       guideStep: GUIDE.security,

@@ -75,7 +75,7 @@ export const image: AreaCatalog<'image'> = {
     title: 'Harbor blocked a vulnerable image',
     message: 'Harbor refused {image}: project policy prevents vulnerable or unscanned images[[ ({detail})]]',
     explanation:
-      'With "Prevent vulnerable images from running" on, Harbor answers 412 PROJECTPOLICYVIOLATION for artifacts whose scan has vulnerabilities at or above the project severity, and also for artifacts not scanned yet. containerd often shows only "412 Precondition Failed".',
+      'With "Prevent vulnerable images from running" on, Harbor answers 412 PROJECTPOLICYVIOLATION for artifacts whose scan has vulnerabilities at or above the project severity, and also for artifacts not scanned yet; Harbor enforces this only when the project has a scanner (without one the policy is skipped and the pull succeeds, see harbor.vulnerability-policy-unenforced). containerd often shows only "412 Precondition Failed".',
     remediation: {
       summary: 'Fix the vulnerabilities (rebuild), scan the artifact, or allowlist the CVEs in the project.',
       steps: [
@@ -91,7 +91,7 @@ export const image: AreaCatalog<'image'> = {
     title: 'Signature policy blocked the image',
     message: 'The pull of {image} was refused because it is not signed as policy requires[[ ({detail})]]',
     explanation:
-      'Harbor content trust ("Cosign" / "Notation" deployment security on the project) refuses unsigned artifacts ("The image is not signed in Cosign."); CRI-O and containers/image policy.json can also require signatures ("A signature was required, but no signature exists").',
+      'Harbor content trust refuses unsigned artifacts with HTTP 412: `enable_content_trust` is enforced as Notation ("The image is not signed by notation.") and `enable_content_trust_cosign` as cosign ("The image is not signed by cosign."), in Harbor 2.13; CRI-O and containers/image policy.json can also require signatures ("A signature was required, but no signature exists").',
     remediation: {
       summary: 'Sign the artifact (cosign/notation) with the trusted key, or relax the policy for this project.',
       steps: [

@@ -114,7 +114,11 @@ const RULES: Rule[] = [
     confidence: 'high',
     test: re(/image is not signed|not signed (?:in|by) (?:cosign|notation|notary)|SignatureValidationFailed|signature validation failed|A signature was required|no signature exists|Source image rejected|signature verification failed|rejected by policy/i),
   },
-  // Harbor answers 412 for both policies; containerd drops the body.
+  // Harbor answers 412 for both policies; containerd drops the body. Harbor 2.13 enforces content
+  // trust (Notation, cosign) as often as prevent_vul (which needs a scanner), so a bare 412 is
+  // only a medium-confidence guess with the signature policy as its alternative; the image-pull
+  // checks read the 412 text itself (helpers/registry/registry-errors.ts) and never guess.
+  // Real texts: building.md, differences 2-4.
   {
     id: 'precondition-failed',
     cause: 'image.policy-vulnerability',

@@ -68,7 +68,11 @@ export const CONTRACT_CAUSES = {
   'harbor.external-url-mismatch': { severity: 'error', meaning: "Harbor's external URL (token realm, systeminfo) differs from the URL nodes use" },
   'harbor.prevent-vul-off': { severity: 'info', meaning: 'the project does not block vulnerable images' },
   'harbor.auto-scan-off': { severity: 'info', meaning: 'the project does not scan images on push' },
-  'harbor.notary-removed': { severity: 'info', meaning: 'Docker Content Trust / Notary is configured against Harbor 2.9 or later, which removed Notary' },
+  'harbor.vulnerability-policy-unenforced': { severity: 'warning', meaning: 'the project has prevent_vul on but no scanner, so Harbor does not enforce it' },
+  // Retired (kept for the shared contract): no check reports it. Harbor 2.13 enforces
+  // enable_content_trust as Notation (building.md, difference 3); harbor.content-trust-enforced says so.
+  'harbor.notary-removed': { severity: 'info', meaning: 'retired: Harbor 2.13 has no Notary, and its enable_content_trust is Notation (see harbor.content-trust-enforced); not reported' },
+  'harbor.content-trust-enforced': { severity: 'info', meaning: 'the project only serves images signed by notation (enable_content_trust) and/or cosign' },
   'metrics.unreachable': { severity: 'error', meaning: 'the metrics endpoint does not serve Prometheus text (disabled, wrong port or path)' },
   'metrics.families-missing': { severity: 'warning', meaning: 'expected Harbor / registry metric families are absent' },
   'metrics.auth-failures-high': { severity: 'warning', meaning: 'the share of 401 responses is above the threshold' },

@@ -10,9 +10,9 @@ export type ApiOutcome<T> =
   | { ok: false; status: 0; failure: TransportFailure };
 
 /** GET /api/v2.0<path>; admin credentials when `auth` is true (and configured). */
-export async function harborGet<T>(ctx: CheckContext, path: string, opts: { auth?: boolean; text?: boolean } = {}): Promise<ApiOutcome<T>> {
+export async function harborGet<T>(ctx: CheckContext, path: string, opts: { auth?: boolean; text?: boolean; accept?: string } = {}): Promise<ApiOutcome<T>> {
   const url = new URL(`/api/v2.0${path}`, harborUrl(ctx.target));
-  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json' };
+  const headers: Record<string, string> = { accept: opts.accept ?? (opts.text ? 'text/plain' : 'application/json') };
   const creds: Credentials | undefined = opts.auth ? adminCredentials(ctx) : undefined;
   // The admin password follows the credential realm rule too (https on the Harbor origin, or trusted).
   const untrusted = creds ? untrustedRealmReason(ctx.target, url) : undefined;
@@ -58,18 +58,64 @@ export function robotStoredName(fullName: string): string {
   return i >= 0 ? fullName.slice(i + 1) : fullName;
 }
 
+/** A project robot's full name `robot$<project>+<name>`: its project, else undefined (system robot). */
+export function robotProject(fullName: string): string | undefined {
+  const stored = robotStoredName(fullName);
+  const plus = stored.indexOf('+');
+  return plus > 0 ? stored.slice(0, plus) : undefined;
+}
+
+export type RobotLookup =
+  | { ok: true; robot: HarborRobot | undefined; query: string; project?: string }
+  | { ok: false; outcome: ApiOutcome<unknown>; query: string };
+
+const ROBOT_PAGE = 100;
+const ROBOT_PAGES_MAX = 10;
+
 /**
- * Looks the robot up by name (admin credentials), memoised per run. `robot: undefined` with
- * ok=true means no such robot.
+ * Looks the robot up by its full name (admin credentials), memoised per run. `robot: undefined`
+ * with ok=true means Harbor lists no such robot.
+ *
+ * Real Harbor (building.md, difference 1; src/server/v2.0/handler/robot.go ListRobot): without
+ * `Level`, /robots lists system robots only; project robots are listed with
+ * `q=Level=project,ProjectID=<id>`, the id read from GET /projects/<name>. `q` is URL-decoded a
+ * second time by Harbor (src/lib/q/builder.go), so a `+` in a name would arrive as a space: the
+ * query never carries a project robot's name; the full name is matched here, page by page.
  */
-export function lookupRobot(ctx: CheckContext, fullName: string): Promise<{ ok: true; robot: HarborRobot | undefined } | { ok: false; outcome: ApiOutcome<unknown> }> {
-  return ctx.once(`harbor:robot:${fullName}`, async () => {
-    const q = encodeURIComponent(`name=${robotStoredName(fullName)}`);
-    const r = await harborGet<HarborRobot[]>(ctx, `/robots?q=${q}&page_size=100`, { auth: true });
-    if (!r.ok || !Array.isArray(r.json)) return { ok: false as const, outcome: r };
-    const robot = r.json.find((x) => x.name === fullName) ?? r.json.find((x) => robotStoredName(x.name) === robotStoredName(fullName));
-    return { ok: true as const, robot };
+export function lookupRobot(ctx: CheckContext, fullName: string): Promise<RobotLookup> {
+  return ctx.once(`harbor:robot:${fullName}`, async (): Promise<RobotLookup> => {
+    const project = robotProject(fullName);
+    let q: string;
+    if (project) {
+      const p = await getProject(ctx, project);
+      if (!p.ok) return { ok: false, outcome: p, query: `/projects/${project}` };
+      if (typeof p.json.project_id !== 'number') return { ok: true, robot: undefined, query: `/projects/${project}`, project };
+      q = `Level=project,ProjectID=${p.json.project_id}`;
+    } else {
+      // System robot names have no "+" (Harbor's robot name rule), so the name filter is safe.
+      q = `Level=system,name=${robotStoredName(fullName)}`;
+    }
+    for (let page = 1; page <= ROBOT_PAGES_MAX; page++) {
+      const r = await harborGet<HarborRobot[]>(ctx, `/robots?q=${encodeURIComponent(q)}&page=${page}&page_size=${ROBOT_PAGE}`, { auth: true });
+      if (!r.ok || !Array.isArray(r.json)) return { ok: false, outcome: r, query: q };
+      const robot = r.json.find((x) => x.name === fullName);
+      if (robot) return { ok: true, robot, query: q, ...(project ? { project } : {}) };
+      const total = Number(r.headers['x-total-count'] ?? NaN);
+      if (r.json.length < ROBOT_PAGE || !(total > page * ROBOT_PAGE)) break;
+    }
+    return { ok: true, robot: undefined, query: q, ...(project ? { project } : {}) };
   });
+}
+
+/** The first message of Harbor's error envelope `{"errors":[{"code","message"}]}`, if any. */
+export function harborErrorMessage(body: string): string | undefined {
+  try {
+    const j = JSON.parse(body) as { errors?: { message?: unknown }[] };
+    const m = j.errors?.[0]?.message;
+    return typeof m === 'string' && m.trim() ? m.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Robot facts safe for evidence (no secret). */
@@ -97,6 +143,37 @@ export interface HarborProject {
 /** GET /projects/{name} (admin when configured), memoised. */
 export function getProject(ctx: CheckContext, name: string): Promise<ApiOutcome<HarborProject>> {
   return ctx.once(`harbor:project:${name}`, () => harborGet<HarborProject>(ctx, `/projects/${encodeURIComponent(name)}`, { auth: true }));
+}
+
+/** swagger ScannerRegistration, the fields we show. */
+export interface HarborScanner {
+  name?: string;
+  uuid?: string;
+  url?: string;
+  disabled?: boolean;
+  is_default?: boolean;
+  health?: string;
+}
+
+/**
+ * GET /projects/{id}/scanner (admin), memoised: the project's scanner or the default one.
+ * With no scanner at all Harbor answers 200 with an empty body (GetScannerOfProject writes a nil
+ * payload), read here as `scanner: undefined`.
+ */
+export function getProjectScanner(ctx: CheckContext, project: HarborProject): Promise<{ ok: true; scanner: HarborScanner | undefined } | { ok: false; outcome: Extract<ApiOutcome<unknown>, { ok: false }> }> {
+  return ctx.once(`harbor:scanner:${project.name}`, async () => {
+    const path = typeof project.project_id === 'number' ? `/projects/${project.project_id}/scanner` : `/projects/${encodeURIComponent(project.name)}/scanner`;
+    const r = await harborGet<string>(ctx, path, { auth: true, text: true, accept: 'application/json' });
+    if (!r.ok) return { ok: false as const, outcome: r };
+    const text = r.json.trim();
+    if (text === '' || text === 'null') return { ok: true as const, scanner: undefined };
+    try {
+      const j = JSON.parse(text) as HarborScanner | null;
+      return { ok: true as const, scanner: j && (j.name || j.uuid) ? j : undefined };
+    } catch {
+      return { ok: false as const, outcome: { ok: false as const, status: r.status, headers: r.headers, bodySnippet: text.slice(0, 256), ms: r.ms } };
+    }
+  });
 }
 
 /** GET /systeminfo, memoised. */

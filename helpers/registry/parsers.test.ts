@@ -80,6 +80,21 @@ describe('token claims', () => {
     expect(c.sub).toBe('robot$k8s-robot');
   });
   it('rejects non-JWT', () => expect(() => decodeTokenClaims('opaque')).toThrow());
+  // Real Harbor v2.13.5's token shapes (building.md, difference 5; src/core/service/token):
+  // anonymous / failed-login tokens have no `sub`; no scope gives `"access": null`; admin's
+  // grant is `delete,pull,push`; a repository scope without "/" gets no actions.
+  it.each([
+    ['anonymous, no sub', { access: [{ type: 'repository', name: 'library/busybox', actions: [] }] }, undefined, []],
+    ['no scope: access null', { sub: 'robot$k8s-robot', access: null }, 'robot$k8s-robot', []],
+    ['admin grant', { sub: 'admin', access: [{ type: 'repository', name: 'library/busybox', actions: ['delete', 'pull', 'push'] }] }, 'admin', ['delete', 'pull', 'push']],
+    ['scope without a slash', { sub: 'admin', access: [{ type: 'repository', name: 'busybox', actions: [] }] }, 'admin', []],
+  ] as const)('%s', async (_n, payload, sub, actions) => {
+    const key = new TextEncoder().encode('k'.repeat(32));
+    const jwt = await new SignJWT(payload as unknown as Record<string, unknown>).setProtectedHeader({ alg: 'HS256' }).setIssuer('harbor-token-issuer').setExpirationTime('5m').sign(key);
+    const c = decodeTokenClaims(jwt);
+    expect(c.sub).toBe(sub);
+    expect(grantedActions(c, 'library/busybox')).toEqual(actions);
+  });
   it('realm vs Harbor URL', () => {
     const h = new URL('https://harbor.sandbox.test');
     expect(realmMatchesHarbor('https://harbor.sandbox.test/service/token', h).matches).toBe(true);
@@ -96,9 +111,21 @@ describe('registry error bodies', () => {
     [404, '{"errors":[{"code":"NOT_FOUND","message":"repository not found"}]}', 'image.not-found'],
     [412, vuln, 'image.policy-vulnerability'],
     [412, unsigned, 'image.policy-unsigned'],
-    [412, '', 'image.policy-vulnerability'],
+    // Real Harbor v2.13.5 texts (building.md, differences 2-4; src/server/middleware/contenttrust,
+    // src/server/middleware/vulnerable): notation and cosign are signature policies; a bare 412
+    // names neither policy, so it is not guessed.
+    [412, JSON.stringify({ errors: [{ code: 'PROJECTPOLICYVIOLATION', message: 'The image is not signed by notation.' }] }), 'image.policy-unsigned'],
+    [412, JSON.stringify({ errors: [{ code: 'PROJECTPOLICYVIOLATION', message: `current image without vulnerability scanning cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "High" or higher from running.' To continue with pull, please contact your project administrator for help.` }] }), 'image.policy-vulnerability'],
+    [412, '', 'image.unknown'],
+    // Registry down behind core: 502 with an empty body (building.md, difference 8).
+    [502, '', 'harbor.unhealthy'],
+    // Missing repository (building.md, difference 7).
+    [404, '{"errors":[{"code":"NOT_FOUND","message":"repository library/nope not found"}]}\n', 'image.not-found'],
     [429, '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', 'image.rate-limited'],
     [401, '{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized to access repository"}]}', 'auth.insufficient-scope'],
+    // building.md, difference 6 (src/server/middleware/v2auth): the doubled text real core sends
+    // for a manifest GET/HEAD without credentials.
+    [401, '{"errors":[{"code":"UNAUTHORIZED","message":"authorize header needed to send HEAD to repository: authorize header needed to send HEAD to repository"}]}\n', 'auth.insufficient-scope'],
     [403, '{"errors":[{"code":"DENIED","message":"denied"}]}', 'auth.insufficient-scope'],
     [502, '<html>Bad Gateway</html>', 'harbor.unhealthy'],
     [400, 'garbage', 'image.unknown'],

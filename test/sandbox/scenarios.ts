@@ -28,4 +28,11 @@ export const HARBOR_SCENARIOS: HarborScenario[] = [
   { fault: 'port-closed', expect: 'net.connection-refused', owner: 'tls' },
   { fault: 'prevent-vul', expect: 'image.policy-vulnerability', owner: 'image-pull' },
   { fault: 'metrics-disabled', expect: 'metrics.unreachable', owner: 'metrics' },
+  // Real Harbor semantics (building.md, differences 2-4), through Harbor's API.
+  { fault: 'content-trust-notation', expect: 'image.policy-unsigned', owner: 'image-pull' },
+  { fault: 'content-trust-cosign', expect: 'image.policy-unsigned', owner: 'image-pull' },
+  { fault: 'scanner-removed', expect: 'harbor.vulnerability-policy-unenforced', owner: 'harbor' },
+  // Project robot looked up the way real Harbor lists it (building.md, difference 1).
+  { fault: 'project-robot-disabled', expect: 'auth.robot-disabled', owner: 'robot-auth' },
+  { fault: 'robot-expiring-soon', expect: 'auth.robot-expiring-soon', owner: 'robot-auth' },
 ];

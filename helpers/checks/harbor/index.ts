@@ -1,6 +1,6 @@
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
-import { getProject, getSystemInfo, harborGet, type ApiOutcome } from '../../registry/harbor-api.ts';
+import { getProject, getProjectScanner, getSystemInfo, harborGet, type ApiOutcome } from '../../registry/harbor-api.ts';
 import { harborUrl } from '../../registry/http.ts';
 import { harborImages, projectOf } from '../../registry/probe-images.ts';
 import { isTransportOwned, reportOnce, transportOutcome } from '../../registry/reachability.ts';
@@ -78,7 +78,22 @@ const systeminfoCheck: Check = {
     const r = await getSystemInfo(ctx);
     if (!r.ok) return apiFailure(ctx, '/systeminfo', r);
     const harbor = harborUrl(ctx.target);
-    const info = { external_url: r.json.external_url, registry_url: r.json.registry_url, harbor_version: r.json.harbor_version, auth_mode: r.json.auth_mode };
+    // Anonymous callers get no harbor_version from real Harbor (building.md, difference 9): an
+    // unknown version is said as such, never judged as a wrong one.
+    const info = {
+      external_url: r.json.external_url,
+      registry_url: r.json.registry_url,
+      harbor_version: r.json.harbor_version ?? (ctx.target.harbor.admin ? 'not disclosed' : 'not disclosed to anonymous users'),
+      auth_mode: r.json.auth_mode,
+    };
+    // Anonymous systeminfo carries neither URL (nor the version): nothing was compared, so this
+    // is not a pass (robot-auth/challenge still compares the token realm).
+    if (!r.json.external_url && !r.json.registry_url) {
+      return notConfigured(
+        `Harbor's systeminfo shows no external_url or registry_url${ctx.target.harbor.admin ? '' : ' to anonymous users (version not disclosed to anonymous users either)'}: configure harbor.admin to compare them with ${harbor.origin}`,
+        { systeminfo: info },
+      );
+    }
     const mismatches: { field: string; value: string }[] = [];
     for (const field of ['external_url', 'registry_url'] as const) {
       const v = r.json[field];
@@ -103,7 +118,7 @@ function postureProjects(ctx: CheckContext): string[] {
 const projectPostureCheck: Check = {
   id: 'project-posture',
   suite: SUITE,
-  title: 'projects scan on push and block vulnerable images',
+  title: 'projects scan on push and block vulnerable images (with a scanner to enforce it)',
   applies: (t) => (!t.harbor.admin ? 'needs harbor.admin to read project metadata' : true),
   async run(ctx) {
     const projects = postureProjects(ctx);
@@ -118,9 +133,25 @@ const projectPostureCheck: Check = {
       const md = r.json.metadata ?? {};
       const severity = md.severity ?? 'none';
       const findings: Finding[] = [];
+      const evidence: Record<string, unknown> = { metadata: md };
       if (md.auto_scan !== 'true') findings.push(finding('harbor.auto-scan-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md } }));
       if (md.prevent_vul !== 'true') findings.push(finding('harbor.prevent-vul-off', { subject: `project/${name}`, params: { project: name }, evidence: { metadata: md, severity } }));
-      outputs.push({ subject: name, out: { findings, evidence: { metadata: md } } });
+      else {
+        // prevent_vul is skipped for a project without a scanner (src/controller/scan/checker.go;
+        // building.md, difference 2): the policy is on paper only.
+        const sc = await getProjectScanner(ctx, r.json);
+        if (!sc.ok) {
+          outputs.push({ subject: name, out: await projectUnread(ctx, `${name}/scanner`, sc.outcome, findings) });
+          continue;
+        }
+        evidence.scanner = sc.scanner ? { name: sc.scanner.name, is_default: sc.scanner.is_default, disabled: sc.scanner.disabled, health: sc.scanner.health } : null;
+        if (!sc.scanner) {
+          findings.push(finding('harbor.vulnerability-policy-unenforced', { subject: `project/${name}`, params: { project: name, threshold: severity, detail: `GET /api/v2.0/projects/${r.json.project_id ?? name}/scanner answers with no scanner` }, evidence }));
+        } else if (sc.scanner.disabled === true) {
+          findings.push(finding('harbor.vulnerability-policy-unenforced', { subject: `project/${name}`, params: { project: name, threshold: severity, detail: `its scanner ${sc.scanner.name ?? ''} is disabled`.replace('  ', ' ') }, evidence }));
+        }
+      }
+      outputs.push({ subject: name, out: { findings, evidence } });
     }
     return mergeSubjects(outputs);
   },
@@ -128,31 +159,27 @@ const projectPostureCheck: Check = {
 
 const noProjects = () => notApplicable('no project to look at: harbor.projects is empty and no image in the target is on the Harbor host');
 
-/** A project whose metadata could not be read: a transport/5xx failure (once per run) or a 4xx. */
-async function projectUnread(ctx: CheckContext, name: string, r: Extract<ApiOutcome<unknown>, { ok: false }>): Promise<CheckOutput> {
-  if ('failure' in r || r.status >= 500 || r.status === 401 || r.status === 403) return apiFailure(ctx, `/projects/${name}`, r);
-  return notConfigured(`Harbor has no readable project ${name} (HTTP ${r.status})`, { status: r.status });
+/**
+ * A project whose metadata (or scanner) could not be read: a transport/5xx failure (once per
+ * run) or a 4xx. Findings already made for the project are kept.
+ */
+async function projectUnread(ctx: CheckContext, name: string, r: Extract<ApiOutcome<unknown>, { ok: false }>, findings: Finding[] = []): Promise<CheckOutput> {
+  const out = 'failure' in r || r.status >= 500 || r.status === 401 || r.status === 403 ? await apiFailure(ctx, `/projects/${name}`, r) : notConfigured(`Harbor has no readable project ${name} (HTTP ${r.status})`, { status: r.status });
+  return findings.length ? { ...out, findings: [...findings, ...out.findings] } : out;
 }
 
-/** Harbor version ≥ 2.9 (Notary removed)? Unknown versions count as current. */
-export function notaryRemoved(version: string | undefined): boolean {
-  const m = /v?(\d+)\.(\d+)/.exec(version ?? '');
-  if (!m) return true;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > 2 || (maj === 2 && min >= 9);
-}
-
-const notaryCheck: Check = {
-  id: 'notary',
+/**
+ * Content trust as Harbor 2.13 enforces it (src/server/middleware/contenttrust; building.md,
+ * differences 3 and 4): `enable_content_trust` = Notation, `enable_content_trust_cosign` =
+ * cosign. Each is a live pull policy (412 for unsigned images, image.policy-unsigned at pull
+ * time), not a dead Notary setting; an info finding says which signer a project demands.
+ */
+const contentTrustCheck: Check = {
+  id: 'content-trust',
   suite: SUITE,
-  title: 'no project relies on Notary content trust (removed in Harbor 2.9)',
+  title: 'which projects only serve signed images (Notation, cosign)',
+  applies: (t) => (!t.harbor.admin ? 'needs harbor.admin to read project metadata' : true),
   async run(ctx) {
-    const info = await getSystemInfo(ctx);
-    if (!info.ok) return apiFailure(ctx, '/systeminfo', info);
-    const version = info.json.harbor_version;
-    const evidence: Record<string, unknown> = { harborVersion: version ?? null };
-    if (!notaryRemoved(version)) return { findings: [], evidence };
-    if (!ctx.target.harbor.admin) return notConfigured(`Harbor ${version ?? '(version unknown)'} has no Notary; whether a project still relies on content trust needs harbor.admin to read project metadata`, evidence);
     const projects = postureProjects(ctx);
     if (projects.length === 0) return noProjects();
     const outputs: { subject: string; out: CheckOutput }[] = [];
@@ -162,15 +189,17 @@ const notaryCheck: Check = {
         outputs.push({ subject: name, out: await projectUnread(ctx, name, r) });
         continue;
       }
-      const findings = r.json.metadata?.enable_content_trust === 'true'
-        ? [finding('harbor.notary-removed', { subject: `project/${name}`, params: { project: name, version: version ?? 'unknown' }, evidence: { metadata: r.json.metadata, harborVersion: version } })]
+      const md = r.json.metadata ?? {};
+      const signers = [md.enable_content_trust === 'true' ? 'notation' : '', md.enable_content_trust_cosign === 'true' ? 'cosign' : ''].filter(Boolean);
+      const evidence = { enable_content_trust: md.enable_content_trust ?? null, enable_content_trust_cosign: md.enable_content_trust_cosign ?? null };
+      const findings = signers.length
+        ? [finding('harbor.content-trust-enforced', { subject: `project/${name}`, params: { project: name, value: signers.join(' and ') }, evidence })]
         : [];
-      outputs.push({ subject: name, out: { findings, evidence: { enableContentTrust: r.json.metadata?.enable_content_trust ?? null } } });
+      outputs.push({ subject: name, out: { findings, evidence } });
     }
-    const merged = mergeSubjects(outputs);
-    return { ...merged, evidence: { ...evidence, projects: merged.evidence } };
+    return mergeSubjects(outputs);
   },
 };
 
-/** harbor suite: ping, health, systeminfo, project posture, Notary. */
-export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, notaryCheck];
+/** harbor suite: ping, health, systeminfo, project posture, content trust. */
+export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, contentTrustCheck];

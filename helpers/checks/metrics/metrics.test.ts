@@ -16,6 +16,11 @@ const fx = (name: string) => readFileSync(join(FIX, name));
 type Reply = { status?: number; type?: string; body: Buffer | string } | 'hang';
 const SCENARIOS: Record<string, { exporter: Reply; core?: Reply }> = {
   healthy: { exporter: { body: fx('exporter-healthy.prom') }, core: { body: fx('core-healthy.prom') } },
+  // Real Harbor v2.13.5's label values (building.md, difference 10; src/pkg/exporter): no trivy
+  // component without WITH_TRIVY, harbor_project_total only for groups that exist,
+  // harbor_system_info{harbor_version=""} (the exporter reads systeminfo anonymously, difference 9),
+  // the seven harbor_statistics_* families; core's operations are go-swagger names (GetHealth).
+  'real-2.13.5': { exporter: { body: fx('exporter-real-2.13.5.prom') }, core: { body: fx('core-healthy.prom') } },
   'high-401': { exporter: { body: fx('exporter-healthy.prom') }, core: { body: fx('core-high-401.prom') } },
   'high-5xx': { exporter: { body: fx('exporter-healthy.prom') }, core: { body: fx('core-high-5xx.prom') } },
   slow: { exporter: { body: fx('exporter-healthy.prom') }, core: { body: fx('core-slow.prom') } },
@@ -72,6 +77,7 @@ const FEW = { 'auth-failures': 'not-applicable', errors: 'not-applicable' };
 describe('metrics checks against a real HTTP server', () => {
   it.each([
     ['healthy', {}, {}],
+    ['real-2.13.5', {}, {}],
     ['high-401', { 'auth-failures': ['metrics.auth-failures-high'] }, {}],
     ['high-5xx', { errors: ['metrics.errors-high'] }, {}],
     ['slow', { latency: ['metrics.latency-high'] }, {}],

@@ -11,7 +11,7 @@ import {
   untrustedRealmOutcome,
   type TokenOutcome,
 } from '../../registry/auth.ts';
-import { lookupRobot, robotEvidence, robotGrantsPull, type HarborRobot } from '../../registry/harbor-api.ts';
+import { harborErrorMessage, lookupRobot, robotEvidence, robotGrantsPull, type HarborRobot } from '../../registry/harbor-api.ts';
 import { harborUrl } from '../../registry/http.ts';
 import { fetchManifest } from '../../registry/manifest.ts';
 import { harborImages, probeRepository, projectOf } from '../../registry/probe-images.ts';
@@ -102,7 +102,10 @@ async function robotVerdict(ctx: CheckContext, bearer: BearerChallenge): Promise
       const look = await lookupRobot(ctx, ctx.target.robot!.name);
       if (look.ok) {
         const r = look.robot;
-        if (!r) return { cause: 'auth.credentials-invalid', repository, token, evidence: { ...evidence, robot: null, reason: 'no robot with this name' } };
+        if (!r) {
+          const where = look.project ? `among the robots of project ${look.project}` : 'among the system robots';
+          return { cause: 'auth.credentials-invalid', repository, token, evidence: { ...evidence, robot: null, robotQuery: look.query, reason: `Harbor lists no robot named ${ctx.target.robot!.name} ${where}` } };
+        }
         evidence.robot = robotEvidence(r);
         if (r.disable) return { cause: 'auth.robot-disabled', repository, token, robot: r, evidence };
         if (r.expires_at !== undefined && r.expires_at !== -1 && r.expires_at * 1000 < Date.now()) return { cause: 'auth.robot-expired', repository, token, robot: r, evidence };
@@ -275,9 +278,20 @@ const expiryCheck: Check = {
     if (!look.ok) {
       const o = look.outcome;
       if ('failure' in o) return transportOutcome(ctx, o.failure);
-      return notConfigured(`the robot record could not be read with harbor.admin (HTTP ${o.status}): check harbor.admin.username and its password`, { adminLookup: { status: o.status, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } });
+      // A 403 names the caller (RequireSystemAccess: ForbiddenError.WithMessage(username),
+      // building.md difference 11): say who was refused, e.g. a robot configured as harbor.admin.
+      const said = 'bodySnippet' in o && o.status === 403 ? harborErrorMessage(o.bodySnippet) : undefined;
+      const refused = said && !/^(forbidden|unauthorized)$/i.test(said) ? said : undefined;
+      return notConfigured(
+        `the robot record could not be read with harbor.admin (HTTP ${o.status}${refused ? `, refused for ${refused}` : ''}): harbor.admin must be a Harbor administrator (check its username and password)`,
+        { adminLookup: { status: o.status, query: look.query, ...('bodySnippet' in o ? { body: o.bodySnippet } : {}) } },
+      );
     }
-    if (!look.robot) return notApplicable(`Harbor has no robot named ${name}, so there is no expiry to read (robot-auth/token judges the credentials)`, { robot: null });
+    // Never a pass without the record: a robot Harbor does not list has no expiry to judge.
+    if (!look.robot) {
+      const where = look.project ? `among the robots of project ${look.project} (q=${look.query})` : `among the system robots (q=${look.query})`;
+      return blocked('robot-auth/token', `Harbor lists no robot named ${name} ${where}: there is no expiry to read (robot-auth/token judges the credentials)`, { robot: null, robotQuery: look.query });
+    }
     const r = look.robot;
     const ev = { robot: robotEvidence(r) };
     if (r.expires_at === undefined || r.expires_at === -1) return { findings: [], evidence: ev };

@@ -42,8 +42,15 @@ function config(url: string, reg: TestRegistry, extra: Partial<EmulatorConfig> =
       { name: 'old-robot', level: 'system', secret: SECRET, expiresAt: now - 86_400, permissions: pull('*') },
       { name: 'soon-robot', level: 'system', secret: SECRET, expiresAt: now + 3 * 86_400, permissions: pull('*') },
       { name: 'secure-only', level: 'system', secret: SECRET, permissions: pull('secure') },
+      // Project robots, robot$library+<name> (the form Harbor 2.x creates per project).
+      { name: 'k8s-robot', level: 'project', secret: SECRET, permissions: pull('library') },
+      { name: 'off-robot', level: 'project', secret: SECRET, disabled: true, permissions: pull('library') },
+      { name: 'old-robot', level: 'project', secret: SECRET, expiresAt: now - 86_400, permissions: pull('library') },
+      { name: 'soon-robot', level: 'project', secret: SECRET, expiresAt: now + 3 * 86_400, permissions: pull('library') },
+      { name: 'push-only', level: 'project', secret: SECRET, permissions: [{ kind: 'project', namespace: 'library', access: [{ resource: 'repository', action: 'push' }] }] },
     ],
     scans: { 'secure/vulnerable:1.0': { severity: 'Critical', summary: { Critical: 1 }, cves: ['CVE-2024-0001'] } },
+    scanner: { name: 'sandbox-adapter' },
     ...extra,
   };
 }
@@ -143,9 +150,44 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
     expect(map).toEqual(expected);
   });
 
-  it('robot expiring in 3 days → auth.robot-expiring-soon', async () => {
-    const { map } = await causes(ctxFor({ robot: 'robot$soon-robot', admin: true }), robotAuthChecks);
+  it.each(['robot$soon-robot', 'robot$library+soon-robot'])('%s, expiring in 3 days → auth.robot-expiring-soon', async (robot) => {
+    const { map } = await causes(ctxFor({ robot, admin: true }), robotAuthChecks);
     expect(map).toEqual({ 'robot-auth/expiry': ['auth.robot-expiring-soon'] });
+  });
+
+  // building.md, difference 1 (src/server/v2.0/handler/robot.go ListRobot, src/lib/q/builder.go):
+  // real Harbor lists project robots only for q=Level=project,ProjectID=<id> and URL-decodes q
+  // twice; a lookup by name never found robot$library+..., so these were auth.credentials-invalid
+  // and the expiry check passed without a robot.
+  it.each([
+    ['healthy project robot', 'robot$library+k8s-robot', SECRET, {}, {}],
+    ['disabled project robot', 'robot$library+off-robot', SECRET, { 'robot-auth/token': ['auth.robot-disabled'] }, {}],
+    ['expired project robot', 'robot$library+old-robot', SECRET, { 'robot-auth/token': ['auth.robot-expired'] }, { 'robot-auth/expiry': 'blocked by auth.robot-expired' }],
+    ['project robot without pull', 'robot$library+push-only', SECRET, { 'robot-auth/token': ['auth.insufficient-scope'] }, {}],
+    ['project robot, wrong secret', 'robot$library+k8s-robot', 'wrong-secret-1', { 'robot-auth/token': ['auth.credentials-invalid'] }, {}],
+    ['project robot that does not exist', 'robot$library+ghost', SECRET, { 'robot-auth/token': ['auth.credentials-invalid'] }, { 'robot-auth/expiry': 'blocked by robot-auth/token' }],
+  ])('%s (%s) → its own cause, admin', async (_n, robot, secret, expected, notCheckedExpected) => {
+    const { map, results, notChecked } = await causes(ctxFor({ robot, secret, admin: true }), robotAuthChecks);
+    expect(map).toEqual(expected);
+    const nc = Object.fromEntries(Object.entries(notChecked).filter(([k]) => k === 'robot-auth/expiry'));
+    expect(nc).toEqual(notCheckedExpected);
+    // The expiry check passes only with the robot record in its evidence.
+    const expiry = results.find((r) => r.id === 'expiry')!;
+    if (expiry.status === 'passed') expect(expiry.evidence).toMatchObject({ robot: { name: robot } });
+  });
+
+  // building.md, difference 11 (src/server/v2.0/handler/base.go RequireSystemAccess): a robot
+  // listing robots gets 403 with its own name as the message; the expiry check says who was
+  // refused instead of passing or guessing.
+  it('harbor.admin set to a robot: the robot lookup is refused (403, its name), expiry not-configured', async () => {
+    const ctx = testContext(
+      { harbor: { url: emu.url, trustedRealms: [emu.url], admin: { username: 'robot$k8s-robot', password: { env: 'UNUSED_ADMIN' } } }, robot: { name: 'robot$soon-robot', secret: { env: 'UNUSED_ROBOT' } }, images: [{ ref: BUSY() }], nodes: { platforms: ['linux/amd64', 'linux/arm64'] } },
+      { robotSecret: SECRET, adminPassword: SECRET },
+    );
+    const [expiry] = await runChecks(robotAuthChecks.filter((c) => c.id === 'expiry'), ctx);
+    expect(expiry?.status).toBe('not-checked');
+    expect(expiry?.notChecked).toBe('not-configured');
+    expect(expiry?.reason).toMatch(/^the robot record could not be read with harbor\.admin \(HTTP 403, refused for robot\$k8s-robot\)/);
   });
 
   it('no robot, private project → auth.credentials-missing', async () => {
@@ -155,6 +197,8 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
 
   it.each([
     ['missing tag', () => [{ ref: `${img('library/busybox')}:9.99` }], { 'image-pull/manifest': ['image.not-found'] }],
+    // 404 "repository library/nope not found" (building.md, difference 7)
+    ['missing repository', () => [{ ref: `${img('library/nope')}:1.0` }], { 'image-pull/manifest': ['image.not-found'] }],
     ['amd64-only on arm64 nodes', () => [{ ref: `${img('library/amd64only')}:1.0` }], { 'image-pull/platforms': ['image.platform-missing'] }],
     ['vulnerable + prevent_vul → 412', () => [{ ref: `${img('secure/vulnerable')}:1.0`, platforms: ['linux/amd64'] }], { 'image-pull/policy': ['image.policy-vulnerability'] }],
     ['invalid reference', () => [{ ref: `${img('Library/busybox')}:1.36` }], { 'image-pull/reference': ['image.invalid-reference'] }],
@@ -204,7 +248,7 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
     expect(map).toEqual({ 'robot-auth/challenge': ['net.connection-refused'] });
     expect(results.find((r) => r.id === 'manifest')?.evidence).toMatchObject({ [`127.0.0.1:${port}/library/busybox:1.36`]: { notChecked: { kind: 'blocked', blockedBy: 'net.connection-refused' } } });
     // Everything else could not be judged: not-checked, blocked by the one reported cause.
-    expect(Object.entries(notChecked).filter(([, v]) => v !== 'blocked by net.connection-refused')).toEqual([['robot-auth/expiry', 'not-configured'], ['harbor/project-posture', 'not-configured']]);
+    expect(Object.entries(notChecked).filter(([, v]) => v !== 'blocked by net.connection-refused')).toEqual([['robot-auth/expiry', 'not-configured'], ['harbor/project-posture', 'not-configured'], ['harbor/content-trust', 'not-configured']]);
     expect(results.filter((r) => r.status === 'passed').map((r) => `${r.suite}/${r.id}`)).toEqual(['robot-auth/name-form', 'image-pull/reference']);
   });
 
