@@ -45,6 +45,12 @@ describe('authKeyMatches (kubelet keyring rules)', () => {
     ['harbor.example.com', 'harbor.example.com:8443', 'library/busybox', false],
     ['harbor.example.com:8443', 'harbor.example.com', 'library/busybox', false],
     ['harbor.example.com:8443', 'harbor.example.com:8443', 'library/busybox', true],
+    // The default port is NOT dropped: kubelet compares host[:port] as written (Go url.Parse keeps it).
+    ['harbor.example.com:443', 'harbor.example.com', 'library/busybox', false],
+    ['https://harbor.example.com:443/v2/', 'harbor.example.com', 'library/busybox', false],
+    ['harbor.example.com', 'harbor.example.com:443', 'library/busybox', false],
+    ['harbor.example.com:443', 'harbor.example.com:443', 'library/busybox', true],
+    ['http://harbor.example.com:80', 'harbor.example.com', 'x', false],
     ['*.example.com', 'harbor.example.com', 'x', true],
     ['*.example.com', 'a.b.example.com', 'x', false],
     ['HARBOR.example.com', 'harbor.example.com', 'x', true],

@@ -119,19 +119,23 @@ interface Parsed {
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
+/**
+ * kubelet's ParseSchemelessURL + SplitHost: the scheme is dropped and host[:port] is compared AS
+ * WRITTEN. WHATWG `new URL` would drop a default port (`host:443` → `host`), which the kubelet's
+ * Go url.Parse keeps: a key `harbor.example.com:443` does NOT serve `harbor.example.com/...`.
+ */
 function parseKey(key: string): Parsed | undefined {
-  let k = key.trim();
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(k)) k = `https://${k}`;
-  try {
-    const u = new URL(k);
-    let host = u.hostname.toLowerCase();
-    // kubelet keyring: "/v1/" and "/v2/" path prefixes are equivalent to the bare host.
-    const path = u.pathname.replace(/^\/v[12](?=\/|$)/, '').replace(/\/+$/, '');
-    if (DOCKER_HUB.has(host)) host = 'docker.io';
-    return { host, port: u.port, path };
-  } catch {
-    return undefined;
-  }
+  const k = key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const slash = k.indexOf('/');
+  const authority = (slash < 0 ? k : k.slice(0, slash)).replace(/^[^@]*@/, '').toLowerCase();
+  const rawPath = slash < 0 ? '' : k.slice(slash).replace(/[?#].*$/, '');
+  const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d*))?$/.exec(authority);
+  if (!m || !m[1]) return undefined;
+  let host = m[1];
+  // kubelet keyring: "/v1/" and "/v2/" path prefixes are equivalent to the bare host.
+  const path = rawPath.replace(/^\/v[12](?=\/|$)/, '').replace(/\/+$/, '');
+  if (DOCKER_HUB.has(host)) host = 'docker.io';
+  return { host, port: m[2] ?? '', path };
 }
 
 function hostGlob(pattern: string, host: string): boolean {
