@@ -259,6 +259,12 @@ export const pullSecretCredentialsCheck: Check = {
           // Harbor answers a wrong secret with 200 and an empty grant (not 401); the target's own
           // robot secret obtains pull on the same repository, so this secret's password is wrong.
           findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}, while the target's secret for ${c.username} obtains pull: the secret holds a wrong password` }, evidence: { ...ev, granted: actions, comparedWith: 'target robot secret' } }));
+        } else if (!actions.includes('pull') && mangledRobot(c.username, ctx.target.robot?.name)) {
+          // An unknown user gets an empty grant (Harbor's answer to bad credentials), not a scope
+          // problem. The registry check reports robot-name-mangled for this secret; no second finding.
+          results[results.length - 1] = { ...ev, actions, judgedAs: 'auth.robot-name-mangled' };
+        } else if (!actions.includes('pull') && !knownUser(ctx, c.username)) {
+          findings.push(finding('auth.credentials-invalid', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `the credentials of ${c.ns}/${c.secret} (user ${c.username}) get an empty grant on ${c.image.repository}: Harbor answers unknown users and wrong passwords that way, and nothing shows ${c.username} exists (it is not the target's robot)` }, evidence: { ...ev, granted: actions, validRobotName: ROBOT_NAME.test(c.username) } }));
         } else if (!actions.includes('pull')) {
           findings.push(finding('auth.insufficient-scope', { subject: subjectOf(c.ns, c.secret), params: { host: c.image.host, image: c.image.image, detail: `token for ${c.username} grants [${actions.join(', ')}] on ${c.image.repository}` }, evidence: { ...ev, granted: actions } }));
         }
@@ -272,6 +278,18 @@ export const pullSecretCredentialsCheck: Check = {
       };
     }),
 };
+
+/** Harbor robot names: `robot$name` (system) or `robot$project+name` (project), default prefix. */
+const ROBOT_NAME = /^robot\$[^$\s]+$/;
+
+/**
+ * Does any evidence show the user exists? Only the target's robot name does: an empty grant for
+ * any other user is what Harbor answers to an unknown user (or a wrong password), so it can only
+ * be judged a permission problem for the user the target says exists.
+ */
+function knownUser(ctx: CheckContext, username: string): boolean {
+  return ctx.target.robot?.name !== undefined && username === ctx.target.robot.name;
+}
 
 /**
  * An empty grant for the target's robot name with another password, while the target's robot

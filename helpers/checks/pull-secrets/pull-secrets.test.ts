@@ -19,7 +19,8 @@ const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64ur
 /**
  * A minimal Docker-registry token service (distribution token spec, as Harbor core serves it):
  * `/v2/` challenges with Bearer; `/service/token` grants `pull` on `library/*` to the robot with
- * the right secret, nothing to anonymous callers (private project), 401 to wrong credentials.
+ * the right secret, nothing to anonymous callers (private project), 401 to the robot with a wrong
+ * secret, and (as Harbor does) a 200 with an EMPTY grant to a user it does not know.
  */
 function tokenService(): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
@@ -36,7 +37,12 @@ function tokenService(): Promise<{ server: Server; port: number }> {
       let access: unknown[] = [];
       if (auth) {
         const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
-        if (user !== ROBOT || rest.join(':') !== GOOD) {
+        if (user !== ROBOT) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ token: `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ iss: 'harbor-token-issuer', access: [] })}.sig`, expires_in: 1800 }));
+          return;
+        }
+        if (rest.join(':') !== GOOD) {
           res.writeHead(401, { 'content-type': 'application/json' });
           res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
           return;
@@ -103,7 +109,11 @@ describe('pull-secrets checks against a real kube-apiserver and a token service'
     await createSecret(kube, 'robot', 'mangled', DCJ, dockerConfigJson({ [H]: { username: 'robot', password: GOOD } }));
     await createSecret(kube, 'robot', 'wrong-password', DCJ, dockerConfigJson({ [H]: { username: ROBOT, password: 'not-the-secret' } }));
     await createSecret(kube, 'robot', 'good', DCJ, good);
+    await createSecret(kube, 'robot', 'dollar-only', DCJ, dockerConfigJson({ [H]: { username: 'robot$', password: GOOD } }));
+    await createSecret(kube, 'robot', 'unknown-user', DCJ, dockerConfigJson({ [H]: { username: 'robot$someone-else', password: GOOD } }));
     await pod('robot', 'mangled', { secrets: ['mangled'] });
+    await pod('robot', 'dollar-only', { secrets: ['dollar-only'] });
+    await pod('robot', 'unknown-user', { secrets: ['unknown-user'] });
     await pod('robot', 'wrong-password', { secrets: ['wrong-password'] });
     await pod('robot', 'no-scope', { secrets: ['good'], image: `${H}/secure/vulnerable:1.0` });
 
@@ -144,8 +154,10 @@ describe('pull-secrets checks against a real kube-apiserver and a token service'
         'auth.pull-secret-malformed malformed/secret/no-colon',
         'auth.pull-secret-malformed malformed/secret/auth-not-b64',
         'auth.pull-secret-registry-mismatch mismatch/secret/harbor-registry',
+        // Unknown users get an empty grant from Harbor: a mangled name or bad credentials, never a scope problem.
         'auth.robot-name-mangled robot/secret/mangled',
-        'auth.credentials-invalid robot/secret/mangled',
+        'auth.robot-name-mangled robot/secret/dollar-only',
+        'auth.credentials-invalid robot/secret/unknown-user',
         'auth.credentials-invalid robot/secret/wrong-password',
         'auth.insufficient-scope robot/secret/good',
         'auth.pull-secret-not-attached noattach/secret/harbor-registry',
