@@ -61,6 +61,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       ...(pod ? { pod } : {}),
       allNamespaces: Boolean(values['all-namespaces']),
       priorFindings: prior,
+      withTarget: Boolean(values.target),
       signal,
       ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
       onProgress: (p) => progress.diagnose(p),

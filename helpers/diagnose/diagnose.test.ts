@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
-import { createCoreEvent, createEventsV1, createNode, createPod, ensureNamespace, type ContainerDef, type EventSpec } from '../../fixtures/kube/seed.ts';
+import { createCoreEvent, createEventsV1, createNode, createPod, createSecret, createServiceAccount, dockerConfigJson, ensureNamespace, type ContainerDef, type EventSpec } from '../../fixtures/kube/seed.ts';
 import { UsageError } from '../errors.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
 import { finding } from '../findings/make-finding.ts';
@@ -118,6 +118,8 @@ const scenarios: Scenario[] = [
   {
     name: 'leaky-message',
     node: 'cloud-1',
+    // A secret that exists and serves the registry with a well-formed robot name: the cluster adds nothing.
+    pullSecrets: ['good-secret'],
     containers: [{ name: 'app', image: IMG, waiting: { reason: 'ErrImagePull', message: `${harbor401} (request had Authorization: Basic ${Buffer.from('robot$k8s-robot:planted-secret-9f3a').toString('base64')})` } }],
     // 401 on the registry whose robot name robot-auth found mangled (registry-wide prior).
     expect: 'auth.robot-name-mangled',
@@ -145,6 +147,7 @@ describe('diagnose against a real kube-apiserver', () => {
     await createNode(kube, { name: 'cloud-1', internalIP: '172.29.20.20' });
     await ensureNamespace(kube, NS);
     await ensureNamespace(kube, 'other');
+    await createSecret(kube, NS, 'good-secret', 'kubernetes.io/dockerconfigjson', dockerConfigJson({ [H]: { username: 'robot$k8s-robot', password: 'a-password-for-tests' } }));
     for (const s of scenarios) {
       const pod = await createPod(kube, { namespace: NS, name: s.name, ...(s.node ? { node: s.node } : {}), containers: s.containers, ...(s.pullSecrets ? { pullSecrets: s.pullSecrets } : {}) });
       for (const e of s.core ?? []) await createCoreEvent(kube, pod, e);
@@ -284,5 +287,66 @@ describe('diagnose against a real kube-apiserver', () => {
     expect((err as UsageError).message).toMatch(/forbidden \(HTTP 403\)/);
     expect((err as UsageError).hint).toMatch(/RBAC/);
     await viewer.close();
+  });
+
+  /**
+   * kubeconfig only (no target, no prior findings: the usual on-call start): the pod spec, its
+   * service account and the namespace's secrets decide the auth cause of a 401, as the
+   * pull-secret checks of a target would. One namespace per case (a matching secret elsewhere in
+   * the namespace would make it "not attached").
+   */
+  describe('kubeconfig only: pull-secret evidence from the cluster', () => {
+    const DCJ = 'kubernetes.io/dockerconfigjson';
+    const EH = 'harbor.example.com';
+    const EIMG = `${EH}/library/busybox:1.36`;
+    const e401 = harbor401.replaceAll(IMG, EIMG).replaceAll(H, EH);
+    const cases: { ns: string; seed: () => Promise<void>; pod: { secrets?: string[]; sa?: string }; expect: CauseId; params?: Record<string, string> }[] = [
+      { ns: 'ko-none', seed: async () => {}, pod: {}, expect: 'auth.credentials-missing' },
+      { ns: 'ko-pod-absent', seed: async () => {}, pod: { secrets: ['harbor-registry'] }, expect: 'auth.pull-secret-missing', params: { secretName: 'harbor-registry' } },
+      { ns: 'ko-sa-absent', seed: () => createServiceAccount(kube, 'ko-sa-absent', 'app-sa', ['nope']), pod: { sa: 'app-sa' }, expect: 'auth.pull-secret-missing', params: { secretName: 'nope' } },
+      {
+        ns: 'ko-default-port',
+        // kubelet compares host[:port] as written: `host:443` does not serve `host` (no credentials sent).
+        seed: () => createSecret(kube, 'ko-default-port', 'harbor-registry', DCJ, dockerConfigJson({ [`${EH}:443`]: { username: 'robot$k8s-robot', password: 'a-password-for-tests' } })),
+        pod: { secrets: ['harbor-registry'] },
+        expect: 'auth.pull-secret-registry-mismatch',
+        params: { secretName: 'harbor-registry', host: EH, expected: `${EH}:443` },
+      },
+      { ns: 'ko-wrong-type', seed: () => createSecret(kube, 'ko-wrong-type', 'harbor-registry', 'Opaque', { password: Buffer.from('x').toString('base64') }), pod: { secrets: ['harbor-registry'] }, expect: 'auth.pull-secret-malformed', params: { field: 'type' } },
+      { ns: 'ko-mangled', seed: () => createSecret(kube, 'ko-mangled', 'harbor-registry', DCJ, dockerConfigJson({ [EH]: { username: 'robot', password: 'a-password-for-tests' } })), pod: { secrets: ['harbor-registry'] }, expect: 'auth.robot-name-mangled' },
+      { ns: 'ko-unattached', seed: () => createSecret(kube, 'ko-unattached', 'harbor-registry', DCJ, dockerConfigJson({ [EH]: { username: 'robot$k8s-robot', password: 'a-password-for-tests' } })), pod: {}, expect: 'auth.pull-secret-not-attached', params: { secretName: 'harbor-registry' } },
+      { ns: 'ko-wrong-creds', seed: () => createSecret(kube, 'ko-wrong-creds', 'harbor-registry', DCJ, dockerConfigJson({ [`https://${EH}`]: { username: 'robot$k8s-robot', password: 'a-password-for-tests' } })), pod: { secrets: ['harbor-registry'] }, expect: 'auth.credentials-invalid' },
+    ];
+
+    beforeAll(async () => {
+      for (const c of cases) {
+        await ensureNamespace(kube, c.ns);
+        await c.seed();
+        await createPod(kube, { namespace: c.ns, name: 'app', node: 'cloud-1', containers: [{ name: 'app', image: EIMG, waiting: { reason: 'ErrImagePull', message: e401 } }], ...(c.pod.secrets ? { pullSecrets: c.pod.secrets } : {}), ...(c.pod.sa ? { serviceAccount: c.pod.sa } : {}) });
+      }
+    }, 60_000);
+
+    it.each(cases)('$ns → $expect', async (c) => {
+      const r = await diagnose({ kube, namespace: c.ns, signal: AbortSignal.timeout(20_000) });
+      const pod = r.pods.find((p) => p.pod === 'app')!;
+      expect(pod.symptom).toBe('auth.credentials-invalid');
+      expect(pod.cause).toBe(c.expect);
+      const f = r.findings.find((x) => x.cause === c.expect)!;
+      if (c.params) expect(f.params).toMatchObject(c.params);
+      // Without a target the finding says what one would add; never a password.
+      expect(f.evidence.targetWouldAdd).toMatch(/token-service check/);
+      expect(JSON.stringify(r)).not.toContain('a-password-for-tests');
+      if (c.expect === 'auth.credentials-missing') expect(f.remediation.steps.join('\n')).not.toMatch(/base64 -d/);
+    });
+
+    it('reads secrets only for namespaces of pods the registry refused, and with a target says nothing about what one would add', async () => {
+      const r = await diagnose({ kube, namespace: 'ko-none', withTarget: true });
+      expect(r.pods[0]!.cause).toBe('auth.credentials-missing');
+      expect(r.pods[0]!.evidence.targetWouldAdd).toBeUndefined();
+      expect(r.pods[0]!.evidence.pullSecrets).toEqual({ referenced: [], serviceAccount: 'default', keys: {} });
+      const x509 = await diagnose({ kube, namespace: NS, pod: 'x509-cloud-no-node-fact' });
+      expect(x509.pods[0]!.evidence.pullSecrets).toBeUndefined();
+      expect(x509.stats.phasesMs.secrets).toBeDefined();
+    });
   });
 });

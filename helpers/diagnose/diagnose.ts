@@ -9,6 +9,8 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from '../kube/probe-namespace.ts';
 import { matchesSelector, normalizeEvent, PULL_WAITING_REASONS, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
+import { mangledRobot, matchingEntry, parsePullSecret, PULL_SECRET_TYPES, type ParsedPullSecret } from '../checks/pull-secrets/docker-config.ts';
+import type { Secret, ServiceAccount } from '../kube/types.ts';
 import { correlate, normalizeHost, podFindingParams, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
 
 /**
@@ -48,6 +50,12 @@ export interface DiagnoseOptions {
   maxEvents?: number;
   /** Upper bound on pods listed (memory guard); the report says when it cut. */
   maxPods?: number;
+  /**
+   * Whether the registry / node / pull-secret checks of a target file ran before (the CLI's
+   * `--target`); default: whether prior findings were given. Without one the findings say what
+   * a target file would add (`evidence.targetWouldAdd`).
+   */
+  withTarget?: boolean;
   /** Correlation table override (tests). */
   rules?: readonly CorrelationRule[];
   /** List page size (default 1000: fewer round trips on big clusters, still bounded per page). */
@@ -80,7 +88,7 @@ export interface DiagnosedPod {
   /** Classifier rule id, and the correlation rule when another finding decided the root cause. */
   rule: string;
   correlation?: { rule: string; prior: CauseId; subject: string; check?: string };
-  evidence: { message: string; source: string; events: { reason: string; message: string; count: number; last?: string }[] };
+  evidence: { message: string; source: string; events: { reason: string; message: string; count: number; last?: string }[]; pullSecrets?: PullSecretEvidence; targetWouldAdd?: string };
   remediation: Remediation;
 }
 
@@ -105,6 +113,34 @@ export interface DiagnoseReport {
   /** One finding per (root cause, namespace), for the report and the exit code. */
   findings: Finding[];
   stats: { podsScanned: number; eventsScanned: number; eventsKept: number; ms: number; truncated: boolean; eventsUnavailable?: string; phasesMs: Record<string, number> };
+}
+
+/** What the cluster says about a pod's pull secrets (names and registry hosts only, never credentials). */
+export interface PullSecretEvidence {
+  /** The pod's own imagePullSecrets plus its service account's. */
+  referenced: string[];
+  serviceAccount: string;
+  /** `auths` keys (registry hosts as written) per referenced secret that exists; `null` = absent. */
+  keys: Record<string, string[] | null>;
+  /** Secrets of the namespace whose `auths` key serves the image, when none is referenced. */
+  unattached?: string[];
+  /** Why the namespace's secrets / service accounts could not be read (then nothing is judged from them). */
+  unavailable?: string;
+}
+
+/**
+ * Symptoms a pod's pull secrets can explain: the registry refused the pull (containerd's 401 reads
+ * the same with no or wrong credentials). Not image.unknown: without a refusal, a pod with no pull
+ * secret may pull a public image, and the cluster alone cannot tell.
+ */
+const SECRET_SYMPTOMS: ReadonlySet<CauseId> = new Set<CauseId>(['auth.credentials-invalid', 'auth.credentials-missing', 'auth.insufficient-scope']);
+
+/** One short sentence per cause family: what the checks of a target file would add to a kubeconfig-only diagnosis. */
+function targetWouldAdd(cause: CauseId): string {
+  if (cause.startsWith('auth.')) return 'a token-service check of the pull secret credentials (wrong password, robot disabled/expired, missing pull scope)';
+  if (cause.startsWith('tls.') || cause.startsWith('node.')) return "the registry's served TLS chain and the nodes' certs.d / containerd configuration";
+  if (cause.startsWith('dns.') || cause.startsWith('net.')) return 'name resolution and reachability of the registry from this host and the nodes';
+  return 'the registry, node and pull-secret checks that name the cause behind the symptom';
 }
 
 interface Candidate {
@@ -178,6 +214,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const maxEvents = opts.maxEvents ?? 5;
   const priorsRaw = typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
   const priors: PriorFacts[] = priorsRaw.map(priorFacts);
+  const withTarget = opts.withTarget ?? priorsRaw.length > 0;
 
   const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -207,7 +244,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   let truncated = false;
   const compact = (p: Pod): Pod => ({
     metadata: { name: p.metadata.name, ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}), ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) },
-    spec: { ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}), ...(p.spec?.imagePullSecrets ? { imagePullSecrets: p.spec.imagePullSecrets } : {}) },
+    spec: { ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}), ...(p.spec?.serviceAccountName ? { serviceAccountName: p.spec.serviceAccountName } : {}), ...(p.spec?.imagePullSecrets ? { imagePullSecrets: p.spec.imagePullSecrets } : {}) },
   });
   const consider = (p: Pod) => {
     podsScanned++;
@@ -294,7 +331,8 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const diagnosed: DiagnosedPod[] = [];
   /** Params of each pod's finding: its pull error's, or those of the finding it was correlated with. */
   const paramsOf = new Map<DiagnosedPod, FindingParams>();
-  const analyse = (pod: Pod, containers: DiagnosedContainer[], sandboxOnly: boolean) => {
+  /** Pass 1: the pull error's symptom (what the kubelet saw), before any correlation. */
+  const symptomOf = (pod: Pod, containers: DiagnosedContainer[], sandboxOnly: boolean) => {
     const ns = pod.metadata.namespace ?? namespace ?? 'default';
     const events = (pod.metadata.uid ? wanted.get(pod.metadata.uid) : undefined) ?? [];
     events.sort((a, b) => b.last - a.last);
@@ -320,7 +358,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     }
     if (sandboxOnly) {
       const best = cands.find((x) => x.c.cause === 'node.sandbox-image-unpullable');
-      if (!best) return;
+      if (!best) return undefined;
       cands.length = 0;
       cands.push(best);
     }
@@ -329,6 +367,17 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const best = cands[0];
     const fallbackReason = containers[0]?.reason;
     const symptomC: Classification = best?.c ?? (fallbackReason === 'InvalidImageName' ? classify('InvalidImageName') : fallbackReason === 'ErrImageNeverPull' ? classify('ErrImageNeverPull') : { cause: 'image.unknown', confidence: 'low', rule: 'no-message', params: {} });
+    return { pod, containers, ns, events, secrets, podPriors, best, symptomC };
+  };
+  type Pre = NonNullable<ReturnType<typeof symptomOf>>;
+
+  /** Pass 2: correlation with the prior findings and the cluster's pull-secret evidence; one root cause. */
+  const analyse = ({ pod, containers, ns, events, secrets, podPriors, best, symptomC }: Pre) => {
+    const cluster = SECRET_SYMPTOMS.has(symptomC.cause) && containers.length ? secretFacts(pod, ns, containers) : undefined;
+    if (cluster) {
+      podPriors.push(...cluster.priors);
+      for (const s of cluster.evidence.referenced) if (!secrets.includes(s)) secrets.push(s);
+    }
     const hosts = [...new Set([...containers.map((c) => hostOf(c.image)), symptomC.params.host ? normalizeHost(symptomC.params.host) : undefined].filter((h): h is string => !!h))];
     const node = pod.spec?.nodeName;
     const corr = correlate(symptomC.cause, { namespace: ns, ...(node ? { node } : {}), hosts, secrets }, [...podPriors, ...priors], opts.rules);
@@ -344,7 +393,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       symptom: symptomC.cause,
       rule: symptomC.rule,
       ...(corr.rule && corr.prior ? { correlation: { rule: corr.rule.id, prior: corr.prior.cause, subject: corr.prior.subject, ...(corr.prior.check ? { check: corr.prior.check } : {}) } } : {}),
-      evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence },
+      evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence, ...(cluster ? { pullSecrets: cluster.evidence } : {}), ...(withTarget ? {} : { targetWouldAdd: targetWouldAdd(corr.root) }) },
       remediation: { summary: '', steps: [], docs: [] },
     });
     const image = containers[0]?.image || symptomC.params.image;
@@ -356,8 +405,32 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       podFindingParams({ namespace: ns, pod: pod.metadata.name, ...(node ? { node } : {}), ...(image ? { image } : {}), ...(host ? { host } : {}) }, symptomParams, corr.rule ? corr.prior : undefined),
     );
   };
-  for (const f of failing) analyse(f.pod, f.containers, false);
-  for (const p of pending) analyse(p, [], true);
+  const pres: Pre[] = [];
+  for (const f of failing) {
+    const pre = symptomOf(f.pod, f.containers, false);
+    if (pre) pres.push(pre);
+  }
+  for (const p of pending) {
+    const pre = symptomOf(p, [], true);
+    if (pre) pres.push(pre);
+  }
+  phase('classify');
+  // Pull-secret evidence needs no target: the namespaces of pods whose symptom a secret can
+  // explain get one list of secrets and one of service accounts each (read-only, concurrent, bounded).
+  const nsCluster = new Map<string, NamespaceSecrets>();
+  const wantNs = [...new Set(pres.filter((x) => x.containers.length && SECRET_SYMPTOMS.has(x.symptomC.cause)).map((x) => x.ns))];
+  let nextNs = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(4, wantNs.length) }, async () => {
+      while (nextNs < wantNs.length) {
+        const ns = wantNs[nextNs++]!;
+        nsCluster.set(ns, await readNamespaceSecrets(kube, ns, limit, signal));
+      }
+    }),
+  );
+  phase('secrets');
+  const secretFacts = (pod: Pod, ns: string, containers: DiagnosedContainer[]) => judgeSecrets(pod, ns, containers, nsCluster.get(ns));
+  for (const pre of pres) analyse(pre);
   phase('analyse');
   diagnosed.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 
@@ -400,6 +473,8 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
         ...(first.correlation ? { correlation: first.correlation } : {}),
         message: first.evidence.message,
         events: first.evidence.events,
+        ...(first.evidence.pullSecrets ? { pullSecrets: first.evidence.pullSecrets } : {}),
+        ...(first.evidence.targetWouldAdd ? { targetWouldAdd: first.evidence.targetWouldAdd } : {}),
       },
     });
     findings.push(f);
@@ -418,4 +493,87 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     findings,
     stats: { podsScanned, eventsScanned, eventsKept, ms: Math.round(performance.now() - started), truncated, ...(eventsUnavailable ? { eventsUnavailable } : {}), phasesMs: (phase('group'), phasesMs) },
   };
+}
+
+/** A namespace's secrets (referenced or of a pull-secret type, parsed) and service accounts' imagePullSecrets. */
+interface NamespaceSecrets {
+  /** name → parsed pull secret (any type: a wrong type is a problem of the parse). */
+  secrets: Map<string, ParsedPullSecret>;
+  /** service account name → its imagePullSecrets. */
+  serviceAccounts: Map<string, string[]>;
+  unavailable?: string;
+}
+
+/**
+ * One list of the namespace's secrets and one of its service accounts (GETs only). Secret data is
+ * parsed in memory, every value registered with the redactor (parsePullSecret); only names and
+ * `auths` keys leave this function. A 403 (an identity that may not read secrets) is evidence
+ * that is missing, not an error: the pod keeps its symptom.
+ */
+async function readNamespaceSecrets(kube: KubeClient, ns: string, limit: number, signal: AbortSignal | undefined): Promise<NamespaceSecrets> {
+  const out: NamespaceSecrets = { secrets: new Map(), serviceAccounts: new Map() };
+  const base = `/api/v1/namespaces/${encodeURIComponent(ns)}`;
+  try {
+    await kube.listEach<Secret>(
+      `${base}/secrets`,
+      (s) => {
+        // Other types are kept as a bare type: a reference to a TLS or Opaque secret is "malformed".
+        const pull = (PULL_SECRET_TYPES as readonly string[]).includes(s.type ?? '');
+        out.secrets.set(s.metadata.name, parsePullSecret(pull ? s : { metadata: s.metadata, ...(s.type ? { type: s.type } : {}) }));
+      },
+      { what: `list secrets in ${ns}`, limit, ...(signal ? { signal } : {}) },
+    );
+    await kube.listEach<ServiceAccount>(`${base}/serviceaccounts`, (sa) => out.serviceAccounts.set(sa.metadata.name, (sa.imagePullSecrets ?? []).map((r) => r.name ?? '').filter(Boolean)), { what: `list serviceaccounts in ${ns}`, limit, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (!(err instanceof KubeApiError) || (err.kind !== 'forbidden' && err.kind !== 'unauthorized')) throw err;
+    out.unavailable = `${err.kind} (${err.kind === 'forbidden' ? 'the identity may not list secrets or service accounts' : 'not authenticated'} in ${ns})`;
+  }
+  return out;
+}
+
+/**
+ * The kubelet's view of a pod's pull credentials, from the cluster alone: which secrets it
+ * references (pod + service account), which exist, which `auths` key serves the image (kubelet
+ * keyring rules, authKeyMatches). Returns the prior a target's pull-secret checks would have
+ * produced, so the correlation table decides the same way in both modes:
+ * none referenced → credentials-missing (or not-attached when a matching secret sits unused);
+ * a referenced one absent (and none serves the image) → pull-secret-missing; wrong type /
+ * undecodable → pull-secret-malformed; present but no key for the host → registry-mismatch;
+ * a key that serves it with a mangled robot name → robot-name-mangled; otherwise nothing
+ * (the credentials themselves are wrong: credentials-invalid stays).
+ */
+function judgeSecrets(pod: Pod, ns: string, containers: DiagnosedContainer[], nsData: NamespaceSecrets | undefined): { priors: PriorFacts[]; evidence: PullSecretEvidence } | undefined {
+  const sa = pod.spec?.serviceAccountName || 'default';
+  const own = podSecrets(pod);
+  const referenced = [...new Set([...own, ...(nsData?.serviceAccounts.get(sa) ?? [])])];
+  const evidence: PullSecretEvidence = { referenced, serviceAccount: sa, keys: {} };
+  if (!nsData || nsData.unavailable) return { priors: [], evidence: { ...evidence, unavailable: nsData?.unavailable ?? 'not read' } };
+  for (const n of referenced) evidence.keys[n] = nsData.secrets.has(n) ? nsData.secrets.get(n)!.entries.map((e) => e.key) : null;
+  const refs = parseReference(containers[0]!.image);
+  if (!refs.ok) return { priors: [], evidence };
+  const host = refs.ref.domain;
+  const repository = refs.ref.repository;
+  const src = 'cluster/pull-secrets';
+  const prior = (cause: CauseId, params: FindingParams, secret?: string): PriorFacts => ({ cause, namespace: ns, host: normalizeHost(host), ...(secret ? { secret } : {}), subject: secret ? `${ns}/secret/${secret}` : `${ns}/${pod.metadata.name}`, check: src, params });
+  if (referenced.length === 0) {
+    const unattached = [...nsData.secrets].filter(([, p]) => matchingEntry(p.entries, host, repository)).map(([n]) => n);
+    if (unattached.length) return { priors: [prior('auth.pull-secret-not-attached', { namespace: ns, pod: pod.metadata.name, secretName: unattached[0]!, host })], evidence: { ...evidence, unattached } };
+    return { priors: [prior('auth.credentials-missing', { host, image: containers[0]!.image, namespace: ns, pod: pod.metadata.name, detail: `no imagePullSecrets on pod ${ns}/${pod.metadata.name} or its service account ${sa}, and no pull secret for ${host} in the namespace` })], evidence };
+  }
+  // The kubelet uses every referenced secret it can read; one that serves the image decides.
+  for (const n of referenced) {
+    const e = matchingEntry(nsData.secrets.get(n)?.entries ?? [], host, repository);
+    if (!e) continue;
+    const expected = mangledRobot(e.username ?? '');
+    return expected ? { priors: [prior('auth.robot-name-mangled', { robot: e.username ?? '', secretName: n, namespace: ns, host }, n)], evidence } : { priors: [], evidence };
+  }
+  const absent = referenced.find((n) => !nsData.secrets.has(n));
+  if (absent) return { priors: [prior('auth.pull-secret-missing', { namespace: ns, pod: pod.metadata.name, secretName: absent, detail: own.includes(absent) ? 'referenced by the pod' : `referenced by service account ${sa}` }, absent)], evidence };
+  const malformed = referenced.find((n) => nsData.secrets.get(n)!.entries.length === 0);
+  if (malformed) {
+    const pr = nsData.secrets.get(malformed)!.problems[0];
+    return { priors: [prior('auth.pull-secret-malformed', { namespace: ns, secretName: malformed, ...(pr ? { field: pr.field, detail: pr.detail } : {}) }, malformed)], evidence };
+  }
+  const keys = referenced.flatMap((n) => nsData.secrets.get(n)!.entries.map((e) => e.key));
+  return { priors: [prior('auth.pull-secret-registry-mismatch', { namespace: ns, pod: pod.metadata.name, secretName: referenced[0]!, host, expected: keys.join(', ') }, referenced[0])], evidence };
 }

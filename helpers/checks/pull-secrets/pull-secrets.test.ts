@@ -198,6 +198,14 @@ describe('pull-secrets checks against a real kube-apiserver and a token service'
     expect(cause('robot', 'wrong-password')).toBe('auth.credentials-invalid');
     // containerd's 401 reads the same without credentials; pull-secrets knows the pod has none.
     expect(cause('nocreds', 'app')).toBe('auth.credentials-missing');
+    // kubeconfig only (no prior findings): the cluster's pod specs, service accounts and secrets
+    // give the same root causes, and the findings say what a target file would add.
+    const bare = await diagnose({ kube, allNamespaces: true });
+    for (const [ns, name] of [['missing', 'app'], ['robot', 'mangled'], ['mismatch', 'app'], ['robot', 'wrong-password'], ['nocreds', 'app']] as const) {
+      expect(`${ns}/${name} ${bare.pods.find((p) => p.namespace === ns && p.pod === name)?.cause}`).toBe(`${ns}/${name} ${cause(ns, name)}`);
+    }
+    expect(bare.findings.every((f) => typeof f.evidence.targetWouldAdd === 'string')).toBe(true);
+    expect(JSON.stringify(bare)).not.toContain(GOOD);
   });
 
   it('reports an RBAC-less identity as one access finding', async () => {
