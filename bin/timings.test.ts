@@ -146,6 +146,16 @@ describe('diagnose --timings against a real kube-apiserver', () => {
     expectPhasesAddUp(t);
   });
 
+  it('POD: the listing row is reading that pod and its events', async () => {
+    const r = await diagnose(['--kubeconfig', api.kubeconfigPath, '-n', 'diag', 'never-pull', '--timings']);
+    expect(r.exitCode).toBe(1);
+    const t = table(r.stderr);
+    const names = t.rows.map((x) => x.name);
+    expect(names).toContain('reading the pod and its events');
+    expect(names).not.toContain('listing pods, events, nodes');
+    expectPhasesAddUp(t);
+  });
+
   it('without --timings: no table', async () => {
     const r = await diagnose(['--kubeconfig', api.kubeconfigPath, '-A']);
     expect(r.exitCode).toBe(1);
