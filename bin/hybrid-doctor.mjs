@@ -16,7 +16,9 @@ if (major < 24) {
 const SEMI = '--max-semi-space-size=4';
 if (process.argv[2] === 'diagnose' && !process.execArgv.includes(SEMI)) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [SEMI, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  // --timings counts this parent's share too (helpers/timings.ts): the child gets our start time.
+  const env = process.argv.includes('--timings') ? { ...process.env, HYBRID_DOCTOR_PARENT_TIME_ORIGIN: String(performance.timeOrigin) } : process.env;
+  const child = spawn(process.execPath, [SEMI, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   // Forwarded: the child cleans up its probe namespaces and exits 130/143 (helpers/kube/probe-namespace.ts).
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   const { constants } = await import('node:os');

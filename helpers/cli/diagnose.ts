@@ -5,6 +5,7 @@ import type { CheckResult, Finding } from '../findings/finding.ts';
 import { EXIT, exitCode } from '../runner/exit-code.ts';
 import { redactor } from '../redact.ts';
 import { COMMANDS } from './options.ts';
+import { processTimings } from '../timings.ts';
 
 /** Suites whose findings the diagnosis correlates with (cheap, read-only). */
 const CORRELATION_SUITES: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'cluster-dns', 'nodes'];
@@ -20,6 +21,8 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     options: COMMANDS.diagnose.options,
     allowPositionals: true,
   });
+  const timings = values.timings ? processTimings() : undefined;
+  timings?.mark('imports (CLI and the diagnose command)');
   if (positionals.length > 1) throw new UsageError('diagnose takes at most one POD');
   const pod = positionals[0];
   if (pod && values['all-namespaces']) throw new UsageError('give a POD or --all-namespaces, not both');
@@ -35,6 +38,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     target = parseTarget(`harbor: { url: "https://registry.invalid" }\nkubernetes: ${JSON.stringify({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })}\n`, '<diagnose>');
   }
   (await import('../target/preflight.ts')).preflight(target); // kubeconfig, context, credential sources: exit 2 before anything runs
+  timings?.mark('target load + preflight');
   const signal = AbortSignal.timeout(target.timeouts.runMs);
   const progress = diagnoseProgress(process.stderr);
   let report: Report;
@@ -50,10 +54,13 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
       prior = run.findings;
       correlation = run;
-    }
+      timings?.mark(`correlation (${CORRELATION_SUITES.join(', ')})`);
+      for (const c of run.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
+    } else timings?.add(`correlation (${values.target ? '--no-correlate' : 'no --target'}: skipped)`, 0);
     const { kubeForTarget } = await import('../kube/client.ts');
     const { diagnose } = await import('../diagnose/diagnose.ts');
     const kube = kubeForTarget(target, signal);
+    timings?.mark('imports (kube client, diagnosis)');
     progress.phase(pod ? `reading pod ${values.namespace ?? 'default'}/${pod}` : 'listing pods and events');
     report = await diagnose({
       kube,
@@ -64,8 +71,12 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       withTarget: Boolean(values.target),
       signal,
       ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
-      onProgress: (p) => progress.diagnose(p),
+      onProgress: (p) => {
+        if (p.phase === 'analysing') timings?.mark(pod ? 'reading the pod and its events' : 'listing pods, events, nodes');
+        progress.diagnose(p);
+      },
     });
+    timings?.mark('analysis');
   } finally {
     progress.end(); // clears the live line before the report or an error is printed
   }
@@ -73,6 +84,10 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(redactor.value(report), null, 2)}\n`);
   } else {
     process.stdout.write(redactor.text(renderDiagnosis(report)));
+  }
+  if (timings) {
+    timings.mark('report (stdout)');
+    process.stderr.write(timings.render({ notes: ['indented rows break down the row above and are not added; check durations overlap: checks of a suite run concurrently'] }));
   }
   // 3 when a correlation check errored; else 1 when a pod is stuck pulling.
   return exitCode(correlation, 'error') === EXIT.internal ? EXIT.internal : report.pods.length > 0 ? EXIT.findings : EXIT.ok;

@@ -43,6 +43,7 @@ export const COMMANDS = {
       'no-html': { type: 'boolean', description: 'Do not generate the Allure HTML report.' },
       'fail-on': { type: 'string', value: 'error|warning', description: 'Lowest finding severity that fails the run with exit 1 (default: error).' },
       quiet: { type: 'boolean', description: 'Print only the final summary (no progress).' },
+      timings: { type: 'boolean', description: 'After the output, print to stderr where the time went: process start, imports, target load, each suite and check, reports, HTML.' },
       help: HELP_OPTION,
     },
     notes: [
@@ -84,6 +85,7 @@ export const COMMANDS = {
       'no-correlate': { type: 'boolean', description: 'With --target: skip the checks that name the cause behind a symptom.' },
       'read-only': { type: 'boolean', description: 'Never start probe pods, whatever the target allows.' },
       json: { type: 'boolean', description: 'Print the diagnosis as JSON on stdout (progress stays on stderr).' },
+      timings: { type: 'boolean', description: 'After the output, print to stderr where the time went: process start, imports, target load, correlation checks, listing, analysis.' },
       help: HELP_OPTION,
     },
   },

@@ -17,6 +17,7 @@ import { exitCode } from '../runner/exit-code.ts';
 import { COMMANDS } from './options.ts';
 import { checkOutputDir, claimOutputDir, resetOutputDir } from './output-dirs.ts';
 import { PROJECT_ROOT } from './paths.ts';
+import { processTimings, type Timings } from '../timings.ts';
 
 export function parseSuites(value: string | undefined): SuiteId[] {
   if (!value) return [...SUITES];
@@ -88,6 +89,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: COMMANDS.run.options,
     allowPositionals: false,
   });
+  const timings = values.timings ? processTimings() : undefined;
+  timings?.mark('imports (CLI and the run command)');
   const suites = parseSuites(values.suites);
   const failOn = parseFailOn(values['fail-on']);
   let targetFile = values.target ? resolve(values.target) : undefined;
@@ -98,21 +101,28 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const target = loadTarget(targetFile); // exit 2 with a precise message before anything runs
   preflight(target);
+  timings?.mark(values.target ? 'target load + preflight' : 'target load + preflight (sandbox started if needed)');
 
   // Every path is relative to the user's cwd; nothing is written into the package folder, so
   // `run` works from a read-only checkout (bin/run-output.test.ts proves it). Results
   // on their way to the reports, Allure's config and vite's cache live in a temp folder.
   const tmp = mkdtempSync(join(tmpdir(), 'hybrid-doctor-run-'));
+  let code: number;
   try {
-    return await runInto(tmp, { values, suites, failOn, target, targetFile });
+    code = await runInto(tmp, { values, suites, failOn, target, targetFile, timings });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  if (timings) {
+    timings.mark('cleanup (temp folder)');
+    process.stderr.write(timings.render({ notes: ['indented rows break down the row above and are not added; check durations overlap: checks of a suite run concurrently'] }));
+  }
+  return code;
 }
 
-type RunInput = { values: Parameters<typeof planOutputs>[0] & { quiet?: boolean }; suites: SuiteId[]; failOn: Severity; target: ReturnType<typeof loadTarget>; targetFile: string };
+type RunInput = { values: Parameters<typeof planOutputs>[0] & { quiet?: boolean }; suites: SuiteId[]; failOn: Severity; target: ReturnType<typeof loadTarget>; targetFile: string; timings: Timings | undefined };
 
-async function runInto(tmp: string, { values, suites, failOn, target, targetFile }: RunInput): Promise<number> {
+async function runInto(tmp: string, { values, suites, failOn, target, targetFile, timings }: RunInput): Promise<number> {
   const outputs = planOutputs(values, tmp); // refuses foreign folders before any check runs
   const resultsDir = join(tmp, 'results');
   mkdirSync(resultsDir);
@@ -124,6 +134,7 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
     HYBRID_DOCTOR_FAIL_ON: failOn,
     TESTCONTAINERS_RYUK_DISABLED: 'true',
   });
+  timings?.mark('output folders');
 
   const started = Date.now();
   const { startVitest } = await import('vitest/node');
@@ -150,6 +161,20 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
   );
   await vitest.close();
   const checks = readResults(resultsDir);
+  if (timings) {
+    timings.mark('suites (vitest: start, workers, suites)');
+    // Per suite: vitest's own figures (tests + hooks; importing the suite file); per check: the
+    // duration its result recorded (checks run in vitest's worker, not in this process).
+    const modules = new Map(vitest.state.getTestModules().map((m) => [m.moduleId.replace(/^.*\//, '').replace(/\.suite\.ts$/, ''), m.diagnostic()]));
+    for (const suite of suites) {
+      const d = modules.get(suite);
+      if (d) {
+        timings.add(`${suite}: import the suite file`, d.collectDuration, 1);
+        timings.add(`${suite}: tests + hooks`, d.duration, 1);
+      }
+      for (const c of checks.filter((c) => c.suite === suite)) timings.add(`${suite}/${c.id}`, c.durationMs, 2);
+    }
+  }
   // A suite file that could not be loaded records no result: its checks were never judged, which
   // must not read as a clean run. Each such suite is one errored result (exit 3).
   for (const suite of suites.filter((s) => !checks.some((c) => c.suite === s))) {
@@ -162,6 +187,7 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
   writeFileSync(outputs.junitPath, buildJunitReport({ target: target.name, checks }));
   process.stdout.write(`${consoleSummary(report, { color: process.stdout.isTTY })}\n`);
   process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n`);
+  timings?.mark('reports (JSON, JUnit, summary)');
   if (outputs.htmlDir) {
     try {
       // Generated in the temp folder, then moved in: a failed generation leaves the last report.
@@ -173,6 +199,7 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
     } catch (err) {
       process.stderr.write(`hybrid-doctor: the Allure HTML report could not be generated (results are in ${outputs.allureDir}): ${(err as Error).message.split('\n')[0]}\n`);
     }
+    timings?.mark('HTML (Allure)');
   }
   return exitCode(report, failOn);
 }
