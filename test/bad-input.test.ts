@@ -23,7 +23,7 @@ import { harborChecks } from '../helpers/checks/harbor/index.ts';
 import { lintContainerdToml } from '../helpers/checks/nodeconfig/containerd-toml.ts';
 import { lintHostsToml } from '../helpers/checks/nodeconfig/hosts-toml.ts';
 import { lintNodeConfigText } from '../helpers/checks/nodeconfig/lint.ts';
-import { parsePullSecret } from '../helpers/checks/pull-secrets/docker-config.ts';
+import { parsePullSecret } from '../helpers/kube/pull-secret.ts';
 import { robotAuthChecks } from '../helpers/checks/robot-auth/index.ts';
 import { runChecks, testContext } from '../helpers/checks/test-context.ts';
 import { tlsChecks } from '../helpers/checks/tls/index.ts';

@@ -9,7 +9,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from '../kube/probe-namespace.ts';
 import { matchesSelector, normalizeEvent, PULL_WAITING_REASONS, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
-import { mangledRobot, matchingEntry, parsePullSecret, PULL_SECRET_TYPES, type ParsedPullSecret } from '../checks/pull-secrets/docker-config.ts';
+import { mangledRobot, matchingEntry, parsePullSecret, PULL_SECRET_TYPES, type ParsedPullSecret } from '../kube/pull-secret.ts';
 import type { Secret, ServiceAccount } from '../kube/types.ts';
 import { correlate, normalizeHost, podFindingParams, priorFacts, type CorrelationRule, type PriorFacts } from './correlate.ts';
 

@@ -12,7 +12,7 @@ import type { BearerChallenge } from '../../registry/www-authenticate.ts';
 import { registryReachability } from '../../registry/reachability.ts';
 import { parseReference } from '../../registry/reference.ts';
 import { normalizeHost } from '../../diagnose/correlate.ts';
-import { authKeyMatches, mangledRobot, matchingEntry, parsePullSecret, PULL_SECRET_TYPES, type ParsedPullSecret } from './docker-config.ts';
+import { authKeyMatches, mangledRobot, matchingEntry, parsePullSecret, PULL_SECRET_TYPES, type ParsedPullSecret } from '../../kube/pull-secret.ts';
 
 /**
  * Pull secrets as pods really use them. Subjects are `<namespace>/secret/<name>` and evidence

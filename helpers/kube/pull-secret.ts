@@ -1,5 +1,5 @@
-import type { Secret } from '../../kube/types.ts';
-import { redactor } from '../../redact.ts';
+import type { Secret } from './types.ts';
+import { redactor } from '../redact.ts';
 
 /**
  * Image pull secrets as the kubelet reads them: `kubernetes.io/dockerconfigjson`

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dockerConfigJson } from '../../../fixtures/kube/seed.ts';
-import type { Secret } from '../../kube/types.ts';
-import { REDACTED, redactor } from '../../redact.ts';
-import { authKeyMatches, mangledRobot, parsePullSecret } from './docker-config.ts';
+import { dockerConfigJson } from '../../fixtures/kube/seed.ts';
+import type { Secret } from './types.ts';
+import { REDACTED, redactor } from '../redact.ts';
+import { authKeyMatches, mangledRobot, parsePullSecret } from './pull-secret.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const secret = (type: string, data: Record<string, string>): Secret => ({ metadata: { name: 's', namespace: 'n' }, type, data });
