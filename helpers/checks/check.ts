@@ -37,7 +37,7 @@ export interface NotChecked {
   kind: NotCheckedKind;
   /** Human text: what was missing or what failed first. */
   reason: string;
-  /** Cause id (`tls.handshake-failed`) or `suite/check` that blocked it (kind `blocked`). */
+  /** Cause id (`net.tls-handshake-failed`) or `suite/check` that blocked it (kind `blocked`). */
   blockedBy?: string;
 }
 
