@@ -9,3 +9,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/host-setup.sh"
 bash "$here/k8s/build.sh"
+bash "$here/harbor/build.sh"
