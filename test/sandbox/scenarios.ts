@@ -35,4 +35,8 @@ export const HARBOR_SCENARIOS: HarborScenario[] = [
   // Project robot looked up the way real Harbor lists it (building.md, difference 1).
   { fault: 'project-robot-disabled', expect: 'auth.robot-disabled', owner: 'robot-auth' },
   { fault: 'robot-expiring-soon', expect: 'auth.robot-expiring-soon', owner: 'robot-auth' },
+  { fault: 'project-robot-expired', expect: 'auth.robot-expired', owner: 'robot-auth' },
+  { fault: 'project-robot-no-pull', expect: 'auth.insufficient-scope', owner: 'robot-auth' },
+  { fault: 'registry-stopped', expect: 'harbor.unhealthy', owner: 'harbor' },
+  { fault: 'external-url-mismatch', expect: 'harbor.external-url-mismatch', owner: 'harbor' },
 ];
