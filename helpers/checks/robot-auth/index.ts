@@ -152,10 +152,15 @@ const challengeCheck: Check = {
     const anon = await anonymousPullToken(ctx, p.bearer, probeRepository(ctx.target));
     evidence.realmToken = tokenEvidence(anon);
     const findings: Finding[] = [];
-    if (anon.kind === 'unreachable') {
+    // A realm off the Harbor URL comes from Harbor's own external URL (EXT_ENDPOINT / harbor.yml
+    // hostname): that is the root cause even when the realm's host cannot be reached, which is
+    // then only its consequence (kept in the evidence).
+    // A realm the target lists in harbor.trustedRealms is a deliberate setup, not a mismatch.
+    const listed = !m.matches && (ctx.target.harbor.trustedRealms ?? []).some((o) => { try { return new URL(o).origin === m.realmOrigin; } catch { return false; } });
+    if (anon.kind === 'unreachable' && (m.matches || listed)) {
       if (!(await reportOnce(ctx, 'auth.token-realm-unreachable'))) return blocked('auth.token-realm-unreachable', `the token realm ${realm} is unreachable (reported once per run, by another check)`, evidence);
       findings.push(realmUnreachable(ctx, realm, anon, m.matches));
-    } else if (!m.matches) {
+    } else if (!m.matches && !listed) {
       if (!(await reportOnce(ctx, 'harbor.external-url-mismatch'))) return blocked('harbor.external-url-mismatch', `the Bearer realm ${realm} is not on ${harborUrl(ctx.target).origin} (reported once per run, by harbor/systeminfo)`, evidence);
       findings.push(finding('harbor.external-url-mismatch', { subject: host, params: { url: realm, field: 'the Bearer realm of /v2/', expected: ctx.target.harbor.url }, evidence: { realm, realmOrigin: m.realmOrigin } }));
     }

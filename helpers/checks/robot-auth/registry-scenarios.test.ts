@@ -238,7 +238,9 @@ describe('robot-auth / image-pull / harbor against docker-registry + Harbor emul
 
   it('realm on another origin, not trusted → auth.realm-untrusted from the token check, nothing sent', async () => {
     const { map, results } = await causes(ctxFor({ url: badRealm.url, trustedRealms: [badRealm.url], robot: 'robot$k8s-robot', images: [{ ref: img('library/busybox:1.36', badRealm) }] }), [...robotAuthChecks, ...imagePullChecks]);
-    expect(map).toEqual({ 'robot-auth/challenge': ['auth.token-realm-unreachable'], 'robot-auth/token': ['auth.realm-untrusted'] });
+    // The realm is off the Harbor URL: Harbor's external URL is the root cause (its unreachable
+    // realm only a consequence); the withheld robot secret is reported on its own.
+    expect(map).toEqual({ 'robot-auth/challenge': ['harbor.external-url-mismatch'], 'robot-auth/token': ['auth.realm-untrusted'] });
     expect(results.find((r) => r.id === 'token')?.findings[0]?.params).toMatchObject({ url: `${badRealmOrigin}/service/token` });
   });
 
