@@ -42,5 +42,5 @@ export const HARBOR_SCENARIOS: HarborScenario[] = [
   { fault: 'registry-stopped', expect: 'harbor.unhealthy', owner: 'harbor', allowed: ['metrics.latency-high'] },
   // The realm moves with the external URL; credentials are withheld from it and said so (the
   // realm rule of issue 7), a separate finding by design.
-  { fault: 'external-url-mismatch', expect: 'harbor.external-url-mismatch', owner: 'harbor', allowed: ['auth.realm-untrusted'] },
+  { fault: 'external-url-mismatch', expect: 'harbor.external-url-mismatch', owner: 'robot-auth', allowed: ['auth.realm-untrusted'] },
 ];
