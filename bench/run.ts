@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints figures and ratios for the performance aims (never asserted in tests).
  *   npm run bench                 every bench
- *   npm run bench -- harbor-run   one of: harbor-run, sandbox-start, cluster-start, diagnose-scale, compare
+ *   npm run bench -- harbor-run   one of: harbor-run, harbor, sandbox-start, cluster-start, diagnose-scale, compare
  * Each bench module exports `run(): Promise<BenchResult[]>`, or is a script that prints its own figures.
  */
 import { existsSync } from 'node:fs';
@@ -18,6 +18,7 @@ export interface BenchResult {
 const BENCHES: Record<string, string> = {
   'harbor-run': './harbor-run.ts',
   'sandbox-start': './sandbox-start.ts',
+  harbor: './harbor.ts',
   'cluster-start': './cluster-start.ts',
   'diagnose-scale': './diagnose-scale.ts',
   compare: './compare-k8sgpt.ts',
