@@ -72,7 +72,8 @@ interface Wrapper {
   re: RegExp;
 }
 
-const Q = '"?[^"\\s]{1,1000}"?';
+/** A quoted image reference, also inside an escaped log field (`\\"ref\\"`); references hold no backslash. */
+const Q = '\\\\?"?[^"\\s\\\\]{1,1000}\\\\?"?';
 
 /**
  * Outer to inner is the order in the text; the table order only matters for overlapping matches
@@ -94,6 +95,7 @@ const WRAPPERS: Wrapper[] = [
   { id: 'kubelet-reason', runtime: 'kubelet', re: /\b(?:Error: )?(?:ErrImagePull|ImagePullBackOff|ImageInspectError)(?::\s*|\s*$)/g },
   { id: 'kubelet-sync', runtime: 'kubelet', re: /Error syncing pod, skipping: failed to "StartContainer" for "[^"]{0,253}" with \w+: "?/g },
   { id: 'kubelet-inspect', runtime: 'kubelet', re: new RegExp(`Failed to inspect image ${Q}:\\s*`, 'g') },
+  { id: 'kubelet-log', runtime: 'kubelet', re: /kubelet_pods\.go:\d+\]\s*/g },
   { id: 'kubelet-sandbox', runtime: 'kubelet', re: /Failed (?:to )?create pod sandbox:\s*/g },
   // --- CRI gRPC status (kubelet and crictl both print it) ------------------------------------
   { id: 'cri-status', runtime: 'cri', re: /\[?rpc error: code\s*=\s*\w+ (?:desc|déc)\s*=\s*/g },
@@ -127,7 +129,7 @@ const WRAPPERS: Wrapper[] = [
   // --- containers/image (CRI-O, podman, skopeo) ----------------------------------------------
   { id: 'cimage-source', runtime: 'containers-image', re: /(?:Error )?initializing (?:source|image from source) docker:\/\/\S{1,1000}?:\s*/gi },
   { id: 'cimage-mime', runtime: 'containers-image', step: 'fetch-manifest', re: /Error determining manifest MIME type for docker:\/\/\S{1,1000}?:\s*/g },
-  { id: 'cimage-ping', runtime: 'containers-image', step: 'resolve', re: /(?:error )?pinging (?:container |docker )?registry \S{1,300}?:\s*/gi },
+  { id: 'cimage-ping', runtime: 'containers-image', step: 'resolve', re: /(?:error )?pinging (?:(?:container |docker )?registry )?\S{1,300}?:\s+/gi },
   { id: 'cimage-manifest', runtime: 'containers-image', step: 'fetch-manifest', re: /(?:Error )?reading manifest \S{1,300} in \S{1,1000}?:\s*/gi },
   { id: 'cimage-blob', runtime: 'containers-image', step: 'fetch-blob', re: /(?:trying to reuse blob \S{1,200} at destination|writing blob|reading blob \S{1,200}|fetching blob|copying system image from manifest list|storing blob to file \S{1,500}?)[^:]{0,200}:\s*/gi },
   { id: 'cimage-token', runtime: 'containers-image', step: 'authorize', re: /(?:unable to retrieve auth token|[Rr]equesting bear(?:er)? token|authenticating creds for "[^"]{0,300}"):\s*/g },
@@ -139,7 +141,7 @@ const WRAPPERS: Wrapper[] = [
 ];
 
 /** Go's url.Error: `Get "https://h/v2/...": <err>` (quoted since Go 1.14, bare before). */
-const URL_ERROR = /\b(Get|Head|HEAD|GET|Post|POST|Put|PUT)\s+"?(https?:\/\/[^\s"]{1,2000}?)"?:\s*/g;
+const URL_ERROR = /\b(Get|Head|HEAD|GET|Post|POST|Put|PUT)\s+\\?"?(https?:\/\/[^\s"\\]{1,2000}?)\\?"?:(?:\s+|$)/g;
 
 const STEP_BY_KIND: Record<RequestKind, PullStep | undefined> = {
   ping: 'resolve',
@@ -205,6 +207,8 @@ export function peel(text: string): Peeled {
     const kind = kindOf(url);
     const host = url.replace(/^https?:\/\//, '').replace(/[/?#].*$/, '');
     const step = STEP_BY_KIND[kind];
+    // Go's url.Error prints the method as `Get`; go-containerregistry's transport errors as `GET`.
+    if (/^[A-Z]+$/.test(m[1]!) && !/\b(?:Get|Head) /.test(text)) hits.push({ at: m.index, end: m.index, id: 'ggcr-request', runtime: 'go-containerregistry' });
     hits.push({ at: m.index, end: m.index + m[0].length, id: `url-${kind}`, runtime: 'containerd', ...(step ? { step } : {}), request: { method: m[1]!.toUpperCase(), host: host.slice(host.lastIndexOf('@') + 1), kind } });
   }
   // containerd's own status texts name the request without Go's url.Error form.
