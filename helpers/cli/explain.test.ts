@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 
@@ -46,5 +48,36 @@ describe('explain with pasted kubectl output', () => {
     const r = await explain([], 'Name:         web-0\nNamespace:    shop\nEvents:       <none>\n');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no image-pull event or waiting message found in the pasted kubectl describe pod output/);
+  });
+});
+
+// `explain` must stay under 150 ms per text (whole process). Wall time on a shared CI machine is too
+// noisy to assert; what made it slow is: every module loaded is type-stripped and compiled. So the
+// module graph is pinned: a message loads the classifier, the catalog and the CLI frame, no
+// checks/kube/registry code, and YAML only for YAML input (measured: docs in the classifier report).
+describe('explain loads only what it needs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hd-explain-'));
+  const hook = join(dir, 'trace.mjs');
+  writeFileSync(
+    hook,
+    "import { registerHooks } from 'node:module';\nconst seen = [];\nregisterHooks({ load(url, ctx, next) { seen.push(url); return next(url, ctx); } });\nprocess.on('exit', () => process.stderr.write(`MODULES ${JSON.stringify(seen.filter((u) => !u.startsWith('node:')))}\\n`));\n",
+  );
+  const modules = async (input: string) => {
+    const r = await execa(process.execPath, ['--import', hook, BIN, 'explain'], { reject: false, timeout: 60_000, input, env: { NO_COLOR: '1', NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return (JSON.parse(/MODULES (.*)/.exec(r.stderr)?.[1] ?? '[]') as string[]).map((u) => u.replace(/^file:\/\/.*?\/(?=helpers\/|bin\/|node_modules\/)/, ''));
+  };
+
+  it('a single message: the classifier, the catalog and the CLI frame only', async () => {
+    const m = await modules('no matching manifest for windows/amd64 10.0.17763 in the manifest list entries');
+    expect(m).toContain('helpers/classifier/layers.ts');
+    expect(m.filter((u) => /^helpers\/(?:kube|diagnose|registry|net|checks\/(?!check\.ts)|runner\/(?!exit-code\.ts)|reports)/.test(u))).toEqual([]);
+    expect(m.some((u) => u.includes('node_modules/'))).toBe(false);
+    expect(m.length).toBeLessThanOrEqual(30);
+  });
+
+  it('YAML input loads the yaml package, JSON and text input do not', async () => {
+    expect((await modules(fixture('events-policy.yaml'))).some((u) => u.includes('node_modules/yaml/'))).toBe(true);
+    expect((await modules(fixture('events-untrusted-ca.json'))).some((u) => u.includes('node_modules/'))).toBe(false);
   });
 });
