@@ -369,7 +369,10 @@ const RULES: Rule[] = [
     cause: 'net.plain-http',
     confidence: 'high',
     origin: 'tls',
-    test: re(/server gave HTTP response to HTTPS client|http: server gave HTTP response|does not look like a TLS handshake|plain HTTP request was sent to HTTPS port|wrong version number|ERR_SSL_WRONG_VERSION_NUMBER|EPROTO[^\n]{0,80}?(?:wrong version|packet length too long)/i),
+    // Both directions: TLS spoken to an HTTP server (`first record does not look like a TLS handshake`,
+    // `oversized record`: HTTP bytes read as a TLS record) and HTTP spoken to a TLS server (Go's
+    // `malformed HTTP response "\x15\x03..."`: a TLS alert/handshake record read as HTTP).
+    test: re(/server gave HTTP response to HTTPS client|http: server gave HTTP response|does not look like a TLS handshake|tls: oversized record received|malformed HTTP response "\\x1[56]\\x03|plain HTTP request was sent to HTTPS port|wrong version number|ERR_SSL_WRONG_VERSION_NUMBER|EPROTO[^\n]{0,80}?(?:wrong version|packet length too long)/i),
   },
   {
     id: 'tls-handshake',
@@ -413,7 +416,7 @@ const RULES: Rule[] = [
     cause: 'net.connection-timeout',
     confidence: 'high',
     origin: 'net',
-    test: re(/dial tcp [^\s]{1,100}: (?:connect(?:ex)?: )?(?:i\/o timeout|no route to host|network is unreachable|connection timed out|operation timed out)|no route to host|network is unreachable|did not properly respond after a period of time|EHOSTUNREACH|ENETUNREACH|connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/i),
+    test: re(/dial tcp(?: [^\s]{1,100})?: (?:connect(?:ex)?: )?(?:i\/o timeout|no route to host|network is unreachable|connection timed out|operation timed out)|no route to host|network is unreachable|did not properly respond after a period of time|EHOSTUNREACH|ENETUNREACH|connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/i),
   },
 
   // --- cloud registries' own words (before the generic 401/403 rules) ------------------------------
