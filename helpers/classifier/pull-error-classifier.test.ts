@@ -128,6 +128,10 @@ describe('classifyPullError robustness', () => {
     const pieces = [
       'certificate is valid for ', 'lookup ', 'failed to fetch anonymous token ', 'Failed to pull image "', 'pulling from host ',
       'has expired or is not yet valid: current time ', 'dial tcp ', 'https://', '/blobs/sha256:', 'not found', ': ', '[rpc error: code = X desc = , ',
+      // wrappers the layer peeling looks for (./layers.ts)
+      'Get "https://h/v2/', 'unexpected status from GET request to ', 'pulling from host h failed with status code [manifests x', 'pinging container registry ',
+      'reading manifest x in ', 'content at ', 'admission webhook "', 'Handler for POST ', 'failed to pull image "x": output: ', '\\"', 'initializing source docker://',
+      'trying to reuse blob ', 'unable to pull ', '1 errors occurred: * ', ' image="x"',
     ];
     for (const p of pieces) {
       const input = p.repeat(Math.ceil(200_000 / p.length)).slice(0, 200_000);
