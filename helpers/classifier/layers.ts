@@ -76,8 +76,10 @@ interface Wrapper {
 const Q = '\\\\?"?[^"\\s\\\\]{1,1000}\\\\?"?';
 
 /**
- * Outer to inner is the order in the text; the table order only matters for overlapping matches
- * (the longer, earlier one wins). `step` is set by wrappers that name one unambiguously.
+ * Every wrapper found anywhere in the text counts (a log line may hold the same error twice, or
+ * prefix it with timestamps and fields); outer to inner is their order in the text, and the
+ * innermost error starts after the end of the last one. `step` is set by wrappers that name one
+ * unambiguously; the failing request's URL, when there is one, is more precise and wins.
  */
 const WRAPPERS: Wrapper[] = [
   // --- kubeadm / crictl / ctr / nerdctl / skopeo CLI prefixes -------------------------------
@@ -209,6 +211,7 @@ export function peel(text: string): Peeled {
     const step = STEP_BY_KIND[kind];
     // Go's url.Error prints the method as `Get`; go-containerregistry's transport errors as `GET`.
     if (/^[A-Z]+$/.test(m[1]!) && !/\b(?:Get|Head) /.test(text)) hits.push({ at: m.index, end: m.index, id: 'ggcr-request', runtime: 'go-containerregistry' });
+    // (`runtime` of url/status hits is not used: they name a request, not a wrapping layer.)
     hits.push({ at: m.index, end: m.index + m[0].length, id: `url-${kind}`, runtime: 'containerd', ...(step ? { step } : {}), request: { method: m[1]!.toUpperCase(), host: host.slice(host.lastIndexOf('@') + 1), kind } });
   }
   // containerd's own status texts name the request without Go's url.Error form.
