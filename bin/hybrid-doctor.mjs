@@ -12,9 +12,19 @@ if (major < 24) {
 
 // Node strips the types of every .ts file it loads, at each start: ~200 ms of CPU for `explain`
 // alone. The compile cache keeps the stripped and compiled modules on disk (keyed by content, in
-// os.tmpdir()/node-compile-cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later runs skip it.
+// $XDG_CACHE_HOME or ~/.cache, hybrid-doctor/node-compile-cache — a cache folder, not the run's
+// temp folder, which a run leaves empty; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
 const { enableCompileCache } = await import('node:module');
-enableCompileCache?.();
+{
+  const { homedir } = await import('node:os');
+  const { join } = await import('node:path');
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  try {
+    enableCompileCache?.(join(base, 'hybrid-doctor', 'node-compile-cache'));
+  } catch {
+    // a read-only home: run without the cache
+  }
+}
 
 // `diagnose` lists tens of thousands of objects in short-lived pages: a small young generation
 // keeps peak RSS near the live set (bench/diagnose-scale.ts: ~390 MB → ~260 MB at 10,000 pods).

@@ -37,6 +37,24 @@ export async function harborGet<T>(ctx: CheckContext, path: string, opts: { auth
   }
 }
 
+export type HarborHealth = { status?: string; components?: { name?: string; status?: string; error?: string }[] };
+
+/** GET /api/v2.0/health, once per run (harbor/health and the checks that explain a slow or failed pull by it). */
+export function harborHealth(ctx: CheckContext): Promise<ApiOutcome<HarborHealth>> {
+  return ctx.once('harbor:health', () => harborGet<HarborHealth>(ctx, '/health'));
+}
+
+/**
+ * The components on a pull's path (core, registry, database, redis) Harbor itself reports
+ * unhealthy; empty when it reports them healthy or cannot be asked.
+ */
+export async function unhealthyPullPath(ctx: CheckContext): Promise<string[]> {
+  const r = await harborHealth(ctx);
+  if (!r.ok) return [];
+  const comps = Array.isArray(r.json.components) ? r.json.components : [];
+  return comps.filter((c) => c.status !== 'healthy' && ['core', 'registry', 'database', 'redis'].includes(c.name ?? '')).map((c) => c.name!);
+}
+
 /** Harbor `Robot` (swagger definitions/Robot), the fields we inspect. */
 export interface HarborRobot {
   id: number;

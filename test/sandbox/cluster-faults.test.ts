@@ -16,7 +16,7 @@ import { clients, guideCorefile, statusCode, type Clients } from '../../fixtures
 import { HARBOR_HOST, HYBRID_NODE, nodeDir, PULL_SECRET_NAME, DEMO_NAMESPACE, SEEDED_IMAGE } from '../../fixtures/cluster/topology.ts';
 import { IPS } from '../../fixtures/sandbox/docker.ts';
 import { applyFault, revertFault } from '../../fixtures/sandbox/faults.ts';
-import { IMAGE_REFS, layout, readSecret, REGISTRY_USER } from '../../fixtures/sandbox/harbor-side.ts';
+import { IMAGE_REFS, readSecret } from '../../fixtures/sandbox/harbor-side.ts';
 import { MT } from '../../fixtures/sandbox/oci.ts';
 import { pollUntil } from '../../fixtures/sandbox/poll.ts';
 import { buildSeedImages, seedRegistry } from '../../fixtures/sandbox/seed-images.ts';
@@ -141,17 +141,17 @@ async function pushArm64Only(): Promise<Applied> {
   const arm = bb.manifests['linux/arm64']!;
   const armDesc = JSON.parse((await set.blobs.get(bb.digest)).toString('utf8')).manifests.find((m: { digest: string }) => m.digest === arm);
   const list = await set.blobs.putJson({ schemaVersion: 2, mediaType: MT.dockerList, manifests: [armDesc] }, MT.dockerList);
-  const auth = { url: `http://${IPS.registry}:5000`, username: REGISTRY_USER, password: await readSecret(layout(sb.harbor.stateDir).registryPassword) };
-  await seedRegistry(auth, { blobs: set.blobs, images: [{ repository: ARM64_ONLY.repository, tag: ARM64_ONLY.tag, mediaType: MT.dockerList, digest: list.digest, platforms: ['linux/arm64'], manifests: { 'linux/arm64': arm } }] });
+  // Pushed through Harbor core's /v2 (admin), so Harbor records the artifact, and removed again
+  // through Harbor's API: nothing is written into the registry behind Harbor's back.
+  const adminPassword = await readSecret(sb.harbor.adminPasswordFile);
+  await seedRegistry({ url: `http://${IPS.harborCore}:8080`, username: 'admin', password: adminPassword }, { blobs: set.blobs, images: [{ repository: ARM64_ONLY.repository, tag: ARM64_ONLY.tag, mediaType: MT.dockerList, digest: list.digest, platforms: ['linux/arm64'], manifests: { 'linux/arm64': arm } }] });
   return {
     pod: { image: `${HARBOR_HOST}/${ARM64_ONLY.repository}:${ARM64_ONLY.tag}` },
     undo: async () => {
-      // the registry has deletes enabled: remove the index (and the child manifest) again
-      const basic = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      for (const d of [list.digest, arm]) {
-        const r = await fetch(`${auth.url}/v2/${ARM64_ONLY.repository}/manifests/${d}`, { method: 'DELETE', headers: { authorization: basic }, signal: AbortSignal.timeout(10_000) });
-        if (r.status !== 202 && r.status !== 404) throw new Error(`DELETE ${ARM64_ONLY.repository}@${d}: HTTP ${r.status}`);
-      }
+      const [project, repo] = ARM64_ONLY.repository.split('/') as [string, string];
+      const basic = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+      const r = await fetch(`http://${IPS.harborCore}:8080/api/v2.0/projects/${project}/repositories/${encodeURIComponent(repo)}`, { method: 'DELETE', headers: { authorization: basic }, signal: AbortSignal.timeout(10_000) });
+      if (r.status !== 200 && r.status !== 404) throw new Error(`DELETE repository ${ARM64_ONLY.repository} through Harbor's API: HTTP ${r.status}`);
     },
   };
 }

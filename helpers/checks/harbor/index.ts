@@ -1,6 +1,6 @@
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
-import { getProject, getProjectScanner, getSystemInfo, harborGet, type ApiOutcome } from '../../registry/harbor-api.ts';
+import { getProject, getProjectScanner, getSystemInfo, harborGet, harborHealth, type ApiOutcome } from '../../registry/harbor-api.ts';
 import { harborUrl } from '../../registry/http.ts';
 import { harborImages, projectOf } from '../../registry/probe-images.ts';
 import { isTransportOwned, reportOnce, transportOutcome } from '../../registry/reachability.ts';
@@ -47,7 +47,7 @@ const healthCheck: Check = {
   suite: SUITE,
   title: 'every Harbor component reports healthy',
   async run(ctx) {
-    const r = await harborGet<{ status?: string; components?: { name?: string; status?: string; error?: string }[] }>(ctx, '/health');
+    const r = await harborHealth(ctx);
     if (!r.ok) return apiFailure(ctx, '/health', r);
     const comps = Array.isArray(r.json.components) ? r.json.components : [];
     const host = harborUrl(ctx.target).host;

@@ -14,6 +14,7 @@ import {
   type Descriptor,
   type ManifestOutcome,
 } from '../../registry/manifest.ts';
+import { unhealthyPullPath } from '../../registry/harbor-api.ts';
 import { probeImages, type ProbeImage } from '../../registry/probe-images.ts';
 import { isTransportOwned, registryReachability, reportOnce, transportOutcome } from '../../registry/reachability.ts';
 import type { ImageReference } from '../../registry/reference.ts';
@@ -99,6 +100,10 @@ function stageBlocked(s: PullState, evidence: Record<string, unknown> = {}): Che
 async function transportFor(ctx: CheckContext, img: ProbeImage, f: TransportFailure): Promise<CheckOutput> {
   if (isTransportOwned(f)) return transportOutcome(ctx, f);
   const cause = f.kind === 'timeout' || f.kind === 'aborted' ? 'image.pull-timeout' : f.cause === 'image.pull-interrupted' ? 'image.pull-interrupted' : 'image.unknown';
+  // A pull that stalls or breaks while Harbor itself reports a component on the pull's path
+  // unhealthy (core retrying a stopped registry, say) is that outage, reported by harbor/health.
+  const down = await unhealthyPullPath(ctx);
+  if (down.length) return blocked('harbor.unhealthy', `${f.detail}: Harbor reports ${down.join(', ')} unhealthy (see harbor/health)`, { transport: f, unhealthy: down });
   if (!(await reportOnce(ctx, `${cause}:${img.ref}`))) return blocked(cause, `${f.detail} (reported once per run, by another image-pull check)`, { transport: f });
   return { findings: [finding(cause, { subject: img.ref, params: { image: img.ref, ...(img.parsed.ok ? { host: img.parsed.ref.domain } : {}), detail: f.detail, ...(f.code ? { code: f.code } : {}) }, evidence: { transport: f } })], evidence: { transport: f } };
 }
