@@ -220,7 +220,7 @@ export const harbor: AreaCatalog<'harbor'> = {
     message: '[[{path}||harbor.yml]][[ {field}]]: [[{detail}||metrics are off or elsewhere]][[ (the target scrapes {url})]]',
     explanation: "Harbor exposes Prometheus metrics only with `metric.enabled: true`, on `metric.port` and `metric.path` of harbor.yml (the exporter behind nginx). With metrics off, or on another port or path than the one scraped, the 401/5xx rates and latency that show pull trouble early are never collected.",
     remediation: {
-      summary: 'Set `metric: {enabled: true, port: PORT, path: PATH}` to match[[ {url}||the scraped URL]], then run `./prepare`.',
+      summary: 'Set `metric: {enabled: true, port: PORT, path: PATH}` to match [[{url}||the scraped URL]], then run `./prepare`.',
       steps: [
         '`curl -s http://<harbor>:PORT/PATH | head` after `./prepare && docker compose up -d`.',
         'Keep the Prometheus scrape job (metrics_path, target port) in step with harbor.yml.',

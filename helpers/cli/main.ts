@@ -10,15 +10,18 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       const about = cmd === 'help' ? rest[0] : undefined;
       if (about !== undefined) {
-        if (!isCommand(about)) throw new UsageError(`unknown command "${about}"`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
-        process.stdout.write(commandHelp(about));
+        const key = about === 'lint' && rest[1] === 'harbor' ? 'lintHarbor' : about;
+        if (!isCommand(key)) throw new UsageError(`unknown command "${about}"`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
+        process.stdout.write(commandHelp(key));
       } else {
         process.stdout.write(mainHelp());
       }
       return cmd === undefined ? EXIT.usage : EXIT.ok;
     }
-    if (isCommand(cmd) && wantsHelp(rest)) {
-      process.stdout.write(commandHelp(cmd));
+    // `lint harbor` has its own option table (COMMANDS.lintHarbor).
+    const spec = cmd === 'lint' && rest[0] === 'harbor' ? 'lintHarbor' : cmd;
+    if (isCommand(spec) && wantsHelp(rest)) {
+      process.stdout.write(commandHelp(spec));
       return EXIT.ok;
     }
     switch (cmd) {
@@ -33,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sandbox':
         return await (await import('./sandbox.ts')).sandboxCommand(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, diagnose, sandbox (hybrid-doctor help)' });
+        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, lint harbor, diagnose, sandbox (hybrid-doctor help)' });
     }
   } catch (err) {
     if (err instanceof UsageError || String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS')) {
