@@ -204,7 +204,7 @@ export const harbor: AreaCatalog<'harbor'> = {
   'harbor.config-default-password': {
     title: 'harbor.yml keeps a default password',
     message: '[[{path}||harbor.yml]][[ {field}]] is still the default password published in Harbor\'s template',
-    explanation: "Harbor's template ships `harbor_admin_password: Harbor12345` and `database.password: root123`; both are in every Harbor guide, so anyone who can reach the UI or the database tries them first. harbor_admin_password only seeds the first start: changing it in harbor.yml later does not change the admin password.",
+    explanation: "Harbor's template ships a default admin password and a default database password; both are printed in every Harbor guide, so anyone who can reach the UI or the database tries them first. harbor_admin_password only seeds the first start: changing it in harbor.yml later does not change the admin password.",
     remediation: {
       summary: 'Set a strong password for [[{field}||the setting]] before installing; on a running Harbor change the admin password in the UI (it ignores harbor.yml after the first start).',
       steps: [

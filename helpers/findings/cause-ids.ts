@@ -109,7 +109,7 @@ export const PROJECT_CAUSES = {
   'harbor.config-unknown-key': { severity: 'warning', meaning: 'harbor.yml has a key Harbor v2.13 does not read (often a typo such as `hostnmae`): the setting silently does nothing' },
   'harbor.config-http-only': { severity: 'warning', meaning: 'harbor.yml has no https section: Harbor serves plain HTTP and nodes must treat it as an insecure registry' },
   'harbor.config-certificate': { severity: 'error', meaning: "harbor.yml's https certificate or private key is missing, unreadable, mismatched, expired, or does not cover the hostname" },
-  'harbor.config-default-password': { severity: 'error', meaning: 'harbor.yml keeps a published default password (harbor_admin_password Harbor12345, database.password root123)' },
+  'harbor.config-default-password': { severity: 'error', meaning: "harbor.yml keeps a default password published in Harbor's template (harbor_admin_password or database.password)" },
   'harbor.config-metrics': { severity: 'warning', meaning: "harbor.yml disables metrics, or serves them on a port or path other than the one the target's metrics URL scrapes" },
   'harbor.config-trivy-off': { severity: 'warning', meaning: 'projects are expected to block vulnerable images, but harbor.yml leaves Trivy without vulnerability database updates' },
   'harbor.config-retention': { severity: 'warning', meaning: 'harbor.yml keeps registry data on a temporary path, or rotates logs away so fast that the evidence of a failed pull is gone' },

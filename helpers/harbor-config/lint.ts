@@ -174,6 +174,15 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
     }
   }
   for (const p of prepareProblems(c)) invalid(p.field, p.detail, position(doc, lc, p.field.split('.')));
+  // prepare stats the CA bundle (configs.py validate) and stops when it cannot.
+  const caBundle = isObj(c.storage_service) ? c.storage_service.ca_bundle : undefined;
+  if (typeof caBundle === 'string' && caBundle) {
+    try {
+      readFileSync(resolve(opts.baseDir ?? dirname(resolve(subject)), caBundle));
+    } catch (err) {
+      invalid('storage_service.ca_bundle', `cannot read ${caBundle} (${(err as NodeJS.ErrnoException).code ?? 'error'}); prepare stops with "Can not get file info"`, position(doc, lc, ['storage_service', 'ca_bundle']));
+    }
+  }
 
   // The URL Harbor advertises vs the one nodes use.
   const pub = publicUrl(c);
@@ -202,11 +211,12 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
   const metric = isObj(c.metric) ? c.metric : undefined;
   const metricsUrl = opts.metricsUrl ? safeUrl(opts.metricsUrl) : undefined;
   const metricsParams = { path: subject, ...(opts.metricsUrl ? { url: opts.metricsUrl } : {}) };
-  if (!metric || metric.enabled !== true) {
-    findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.enabled', detail: metric ? 'metric.enabled is false: Harbor serves no metrics' : 'no metric section: Harbor serves no metrics (the template leaves it commented out)' }, evidence: { metric: metric ?? null } }));
+  // prepare and its templates test `metric.enabled` with Python truthiness (`{% if metric.enabled %}`).
+  if (!metric || !pythonTruthy(metric.enabled)) {
+    findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.enabled', detail: metric ? `metric.enabled is ${JSON.stringify(metric.enabled ?? null)}: Harbor serves no metrics` : 'no metric section: Harbor serves no metrics (the template leaves it commented out)' }, evidence: { metric: metric ?? null } }));
   } else if (metricsUrl) {
     const wantPort = metricsUrl.port || (metricsUrl.protocol === 'https:' ? '443' : '80');
-    if (String(metric.port) !== wantPort) findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.port', detail: `Harbor serves metrics on port ${String(metric.port)}, not ${wantPort}` }, evidence: { metric } }));
+    if (typeof metric.port === 'number' && String(metric.port) !== wantPort) findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.port', detail: `Harbor serves metrics on port ${String(metric.port)}, not ${wantPort}` }, evidence: { metric } }));
     const path = typeof metric.path === 'string' ? (metric.path.startsWith('/') ? metric.path : `/${metric.path}`) : undefined;
     if (path !== undefined && path !== metricsUrl.pathname) findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.path', detail: `Harbor serves metrics at ${path}, not ${metricsUrl.pathname}` }, evidence: { metric } }));
   }
@@ -239,6 +249,14 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
     findings,
     evidence: { file: subject, advertisedUrl: pub?.url ?? null, https: isObj(c.https), metric: metric ? { enabled: metric.enabled, port: metric.port, path: metric.path } : null, version: c._version ?? null },
   };
+}
+
+/** Python's truth value of a YAML scalar or collection (what prepare's `if x:` sees). */
+function pythonTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isObj(v)) return Object.keys(v).length > 0;
+  return true;
 }
 
 function hostOf(u: string): string {
