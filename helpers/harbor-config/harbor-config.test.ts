@@ -1,0 +1,237 @@
+/**
+ * harbor.yml lint over real fixtures (testdata/), each row checked twice: against the expected
+ * cause ids, and against Harbor's own `prepare` (make/photon/prepare of the pinned v2.13.5 source
+ * archive, extracted here): its parser and validator (`utils.configs.parse_yaml_config` +
+ * `validate`, what `prepare` runs before it writes anything) are called by a tiny python3 script
+ * in a temp folder, offline, without Docker. Whatever prepare rejects, the lint reports as an
+ * error; a file prepare accepts gets no harbor.config-invalid, except the rows marked `stricter`,
+ * where prepare passes a value through that breaks Harbor one step later (said per row).
+ */
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../findings/finding.ts';
+import { harborConfigCheck } from '../checks/harbor/config.ts';
+import { runChecks, testContext } from '../checks/test-context.ts';
+import { createRootCa, daysFromNow, issueServerCert } from '../net/test-pki.ts';
+import { lintHarborConfigFile, lintHarborConfigText, type HarborConfigLint, type HarborConfigLintOptions } from './lint.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
+const VERSIONS = readFileSync(join(ROOT, 'docker/harbor/versions.env'), 'utf8');
+const HARBOR_VERSION = /^HARBOR_VERSION=(\S+)/m.exec(VERSIONS)![1]!;
+const ARCHIVE = join(ROOT, '..', 'shared', 'harbor', /^HARBOR_ARCHIVE=(\S+)/m.exec(VERSIONS)![1]!);
+
+/** The passwords in the fixtures: never in a finding (the defaults are named, not printed). */
+const PASSWORDS = ['Harbor12345', 'root123', '8c6d9f0e-changed-admin', '3f1b7a2c-changed-db'];
+
+const TARGET: HarborConfigLintOptions = { url: 'https://harbor.example.test', metricsUrl: 'http://harbor.example.test:9090/metrics', expectPreventVul: true };
+
+/** prepare's verdict per file: null = accepted, else the exception it stops with. */
+const PREPARE_VERDICT = String.raw`
+import json, logging, sys, types
+logging.disable(logging.CRITICAL)
+try:
+    import distutils.command.config  # configs.py imports it; Python 3.12 dropped distutils
+except ImportError:
+    for n in ('distutils', 'distutils.command'):
+        sys.modules.setdefault(n, types.ModuleType(n))
+    m = types.ModuleType('distutils.command.config'); m.config = object
+    sys.modules['distutils.command.config'] = m
+sys.path.insert(0, sys.argv[1])
+from utils.configs import parse_yaml_config, validate
+out = {}
+for f in sys.argv[2:]:
+    try:
+        validate(parse_yaml_config(f, with_trivy=True))
+        out[f] = None
+    except Exception as e:
+        out[f] = type(e).__name__ + ': ' + str(e)
+print(json.dumps(out))
+`;
+
+type Cause = Finding['cause'];
+interface Row {
+  file: string;
+  /** Exact cause ids, sorted. */
+  causes: Cause[];
+  /** prepare's verdict: 'accepts', or what its rejection says. */
+  prepare: 'accepts' | RegExp;
+  opts?: HarborConfigLintOptions;
+  /** Why the lint is stricter than prepare on this file. */
+  stricter?: string;
+  /** A finding's message must match. */
+  message?: RegExp;
+}
+
+const ROWS: Row[] = [
+  { file: 'valid.yml', causes: [], prepare: 'accepts' },
+  { file: 'harbor.yml.tmpl', causes: ['harbor.config-certificate', 'harbor.config-certificate', 'harbor.config-default-password', 'harbor.config-default-password', 'harbor.config-invalid', 'harbor.config-metrics', 'harbor.external-url-mismatch'], prepare: /Please specify hostname/ },
+  // schema: unknown keys warn, wrong types and missing keys are errors
+  { file: 'typo-hostname.yml', causes: ['harbor.config-unknown-key'], prepare: 'accepts', message: /has the key hostnmae .*did you mean hostname\?.*line 2:1/ },
+  { file: 'typo-certificate.yml', causes: ['harbor.config-certificate', 'harbor.config-invalid', 'harbor.config-unknown-key'], prepare: /KeyError: 'certificate'/, message: /did you mean certificate\?/ },
+  { file: 'missing-jobservice-key.yml', causes: ['harbor.config-invalid'], prepare: /KeyError: 'max_job_workers'/, message: /jobservice\.max_job_workers is invalid: missing/ },
+  { file: 'jobservice-not-a-mapping.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /jobservice is invalid: .*expected object, received string \(line 24:13\)/ },
+  { file: 'log-level-verbose.yml', causes: ['harbor.config-invalid'], prepare: /log level must be one of/, message: /log\.level is invalid/ },
+  { file: 'log-endpoint-http.yml', causes: ['harbor.config-invalid'], prepare: /Protocol in external log endpoint must be one of 'udp' or 'tcp'/ },
+  { file: 'hostname-loopback.yml', causes: ['harbor.config-certificate', 'harbor.config-invalid', 'harbor.external-url-mismatch'], prepare: /127\.0\.0\.1 can not be the hostname/ },
+  { file: 'https-without-certificate.yml', causes: ['harbor.config-certificate', 'harbor.config-invalid'], prepare: /KeyError: 'certificate'/ },
+  { file: 'metric-without-port.yml', causes: ['harbor.config-invalid'], prepare: /KeyError: 'port'/ },
+  { file: 'trace-without-exporter.yml', causes: ['harbor.config-invalid'], prepare: /Trace enabled but no trace exporter set/ },
+  { file: 'purge-age-1h.yml', causes: ['harbor.config-invalid'], prepare: /purge upload age .* not be less than 2/ },
+  { file: 'cache-without-expiry.yml', causes: ['harbor.config-invalid'], prepare: /cache expire hours should be positive number/ },
+  { file: 'quota-provider-memcache.yml', causes: ['harbor.config-invalid'], prepare: /invalid quota update provider: memcache/ },
+  { file: 'ca-bundle-missing.yml', causes: ['harbor.config-invalid'], prepare: /Can not get file info/ },
+  { file: 'http-port-word.yml', causes: ['harbor.config-invalid'], prepare: 'accepts', stricter: 'prepare copies http.port into docker-compose.yml ("eighty:8080"), which docker compose refuses' },
+  { file: 'metric-enabled-word.yml', causes: ['harbor.config-invalid'], prepare: 'accepts', stricter: 'prepare reads any non-empty string as true; a boolean was meant' },
+  { file: 'yaml11-booleans.yml', causes: [], prepare: 'accepts' },
+  { file: 'duplicate-key.yml', causes: [], prepare: 'accepts' },
+  // malformed input: one error, never a stack trace
+  { file: 'malformed.yml', causes: ['harbor.config-invalid'], prepare: /ParserError|ScannerError/, message: /malformed YAML at line \d+:\d+/ },
+  { file: 'list.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /a YAML mapping of settings, got a list/ },
+  { file: 'empty.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /got an empty document/ },
+  // URL nodes use
+  { file: 'external-url-elsewhere.yml', causes: ['harbor.config-certificate', 'harbor.external-url-mismatch'], prepare: 'accepts', message: /Harbor advertises https:\/\/registry\.example\.test \(in harbor\.yml external_url\)/ },
+  { file: 'https-port-8443.yml', causes: ['harbor.external-url-mismatch'], prepare: 'accepts', message: /https:\/\/harbor\.example\.test:8443 \(in harbor\.yml hostname\)/ },
+  { file: 'https-port-8443.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, url: 'https://harbor.example.test:8443' } },
+  // HTTPS files
+  { file: 'http-only.yml', causes: ['harbor.config-http-only', 'harbor.external-url-mismatch'], prepare: 'accepts' },
+  { file: 'cert-other-host.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /does not cover harbor\.example\.test: its SANs are DNS:other\.example\.test/ },
+  { file: 'cert-cn-only.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /does not cover harbor\.example\.test: its SANs are absent/ },
+  { file: 'cert-expired.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /expired on/ },
+  { file: 'cert-key-mismatch.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /is not the key of pki\/harbor\.crt/ },
+  { file: 'cert-file-missing.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /cannot read pki\/missing\.crt \(ENOENT\)/ },
+  { file: 'key-encrypted.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /is encrypted/ },
+  // default passwords (named, never printed)
+  { file: 'default-passwords.yml', causes: ['harbor.config-default-password', 'harbor.config-default-password'], prepare: 'accepts' },
+  // metrics
+  { file: 'metric-disabled.yml', causes: ['harbor.config-metrics'], prepare: 'accepts', message: /metric\.enabled is false/ },
+  { file: 'metric-port-8001.yml', causes: ['harbor.config-metrics'], prepare: 'accepts', message: /port 8001, not 9090/ },
+  { file: 'metric-path-other.yml', causes: ['harbor.config-metrics'], prepare: 'accepts', message: /at \/harbor-metrics, not \/metrics/ },
+  { file: 'metric-port-8001.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, metricsUrl: 'http://harbor.example.test:8001/metrics' } },
+  // Trivy while prevent_vul is expected
+  { file: 'trivy-skip-update.yml', causes: ['harbor.config-trivy-off'], prepare: 'accepts' },
+  { file: 'trivy-skip-update.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, expectPreventVul: false } },
+  { file: 'trivy-offline.yml', causes: [], prepare: 'accepts' },
+  { file: 'no-trivy.yml', causes: ['harbor.config-trivy-off'], prepare: 'accepts' },
+  // data and logs
+  { file: 'data-on-tmp.yml', causes: ['harbor.config-retention'], prepare: 'accepts', message: /data_volume = \/tmp\/harbor-data: a temporary file system/ },
+  { file: 'log-rotate-count-0.yml', causes: ['harbor.config-retention'], prepare: 'accepts', message: /reads 0 as unset/ },
+  { file: 'log-rotate-size-10k.yml', causes: ['harbor.config-retention'], prepare: 'accepts', message: /below 1M/ },
+];
+
+let dir: string;
+let verdicts: Record<string, string | null>;
+const results = new Map<string, HarborConfigLint>();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hd-harbor-yml-'));
+  // Harbor's make/ from the pinned source archive (never copied into the repository).
+  execFileSync('tar', ['-xzf', ARCHIVE, '-C', dir, `harbor-${HARBOR_VERSION}/make`]);
+  const make = join(dir, `harbor-${HARBOR_VERSION}`, 'make');
+  copyFileSync(join(make, 'harbor.yml.tmpl'), join(dir, 'harbor.yml.tmpl'));
+  for (const f of readdirSync(TESTDATA)) copyFileSync(join(TESTDATA, f), join(dir, f));
+
+  const pki = join(dir, 'pki');
+  mkdirSync(pki);
+  const root = await createRootCa();
+  const write = (name: string, c: { certPem: string; keyPem: string }) => {
+    writeFileSync(join(pki, `${name}.crt`), c.certPem);
+    writeFileSync(join(pki, `${name}.key`), c.keyPem);
+  };
+  const harbor = await issueServerCert(root, { dnsNames: ['harbor.example.test'], ipAddresses: [] });
+  write('harbor', harbor);
+  write('other-host', await issueServerCert(root, { dnsNames: ['other.example.test'], ipAddresses: [] }));
+  write('expired', await issueServerCert(root, { dnsNames: ['harbor.example.test'], ipAddresses: [], notBefore: daysFromNow(-60), notAfter: daysFromNow(-1) }));
+  write('cn-only', await issueServerCert(root, { commonName: 'harbor.example.test', cnOnly: true }));
+  writeFileSync(join(pki, 'encrypted.key'), createPrivateKey(harbor.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'fixture-passphrase' }));
+
+  const files = [...new Set(ROWS.map((r) => join(dir, r.file)))];
+  const out = execFileSync('python3', ['-W', 'ignore', '-c', PREPARE_VERDICT, join(make, 'photon', 'prepare'), ...files], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  verdicts = JSON.parse(out) as Record<string, string | null>;
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function lint(row: Row): HarborConfigLint {
+  const key = `${row.file} ${JSON.stringify(row.opts ?? TARGET)}`;
+  let r = results.get(key);
+  if (!r) {
+    const f = lintHarborConfigFile(join(dir, row.file), row.opts ?? TARGET);
+    if ('unreadable' in f) throw new Error(f.unreadable);
+    r = f;
+    results.set(key, r);
+  }
+  return r;
+}
+
+describe('harbor.yml lint over the fixtures', () => {
+  it.each(ROWS.map((r) => [r.file + (r.opts ? ` (${JSON.stringify(r.opts)})` : ''), r] as const))('%s', (_name, row) => {
+    const r = lint(row);
+    expect(r.findings.map((f) => f.cause).sort(), JSON.stringify(r.findings.map((f) => f.message), null, 1)).toEqual(row.causes);
+    if (row.message) expect(r.findings.map((f) => f.message).join('\n')).toMatch(row.message);
+    const text = JSON.stringify(r);
+    for (const p of PASSWORDS) expect(text).not.toContain(p);
+    expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+});
+
+describe("the lint agrees with Harbor's own prepare (v2.13.5 make/photon/prepare)", () => {
+  it.each(ROWS.filter((r) => !r.opts).map((r) => [r.file, r] as const))('%s', (_name, row) => {
+    const verdict = verdicts[join(dir, row.file)];
+    expect(verdict, 'prepare gave no verdict').not.toBeUndefined();
+    if (row.prepare === 'accepts') expect(verdict, `prepare: ${verdict}`).toBeNull();
+    else expect(verdict).toMatch(row.prepare);
+    const r = lint(row);
+    if (verdict !== null) {
+      expect(r.findings.some((f) => f.severity === 'error'), 'prepare rejects the file: the lint must report an error').toBe(true);
+    } else if (!row.stricter) {
+      expect(r.findings.filter((f) => f.cause === 'harbor.config-invalid').map((f) => f.message), 'prepare accepts the file: no schema error').toEqual([]);
+    } else {
+      expect(r.findings.map((f) => f.cause)).toContain('harbor.config-invalid');
+    }
+  });
+
+  it("the template from the archive is clean of schema errors except its placeholders and defaults", () => {
+    const r = lint(ROWS[1]!);
+    const errors = r.findings.filter((f) => f.severity === 'error');
+    expect(errors.filter((f) => f.cause === 'harbor.config-invalid').map((f) => f.params.field)).toEqual(['hostname']);
+    expect(errors.filter((f) => f.cause === 'harbor.config-certificate').map((f) => f.message).join('\n')).toMatch(/template's placeholder \/your\/certificate\/path[^]*template's placeholder \/your\/private\/key\/path/);
+    expect(r.findings.filter((f) => f.cause === 'harbor.config-unknown-key')).toEqual([]);
+  });
+});
+
+describe('harbor.yml lint: text input', () => {
+  it.each([
+    ['an alias expansion bomb', `a: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`, /malformed YAML: .*alias/i],
+    ['a tab-indented mapping', 'hostname: h\nhttps:\n\tport: 443\n', /malformed YAML at line 3/],
+  ])('%s is malformed, said once with its position', (_name, text, re) => {
+    const r = lintHarborConfigText(text, 'harbor.yml');
+    expect(r.malformed).toMatch(re);
+    expect(r.findings.map((f) => f.cause)).toEqual(['harbor.config-invalid']);
+  });
+});
+
+describe('harbor/config check (target harbor.config)', () => {
+  it('lints the file the target names, relative to the target file, with the target as expectation', async () => {
+    const ctx = testContext({ harbor: { url: 'https://harbor.example.test:8443', config: 'https-port-8443.yml', projects: ['secure'] }, metrics: { url: 'http://harbor.example.test:9090/metrics' } }, {}, { baseDir: dir });
+    const [res] = await runChecks([harborConfigCheck], ctx);
+    expect(res!.status, JSON.stringify(res)).toBe('passed');
+    const bad = testContext({ harbor: { url: 'https://harbor.example.test', config: join(dir, 'trivy-skip-update.yml'), projects: ['secure'] }, metrics: { url: 'http://harbor.example.test:8001/metrics' } }, {}, { baseDir: dir });
+    const [r2] = await runChecks([harborConfigCheck], bad);
+    expect(r2!.findings.map((f) => f.cause).sort()).toEqual(['harbor.config-metrics', 'harbor.config-trivy-off']);
+  });
+
+  it('is not configured without harbor.config, and says why when the file cannot be read', async () => {
+    const [none] = await runChecks([harborConfigCheck], testContext({}));
+    expect([none!.status, none!.notChecked, none!.reason]).toEqual(['not-checked', 'not-configured', 'no harbor.config in the target']);
+    const [missing] = await runChecks([harborConfigCheck], testContext({ harbor: { config: join(dir, 'no-such-harbor.yml') } }));
+    expect([missing!.status, missing!.notChecked]).toEqual(['not-checked', 'not-configured']);
+    expect(missing!.reason).toMatch(/cannot read harbor\.yml .*no-such-harbor\.yml: ENOENT/);
+  });
+});
