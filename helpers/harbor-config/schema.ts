@@ -166,5 +166,3 @@ export const harborYmlSchema = z.strictObject({
     quota_update_provider: z.enum(['db', 'redis']).optional(),
   }).nullish(),
 });
-
-export type HarborYml = z.infer<typeof harborYmlSchema>;
