@@ -6,6 +6,8 @@ import { COMMANDS, commandHelp, isCommand, mainHelp, wantsHelp } from './options
 /** Runs a command line; returns the exit code. User mistakes print one clear message (exit 2). */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `lint harbor` has its own option table (COMMANDS.lintHarbor).
+  const spec = cmd === 'lint' && rest[0] === 'harbor' ? 'lintHarbor' : cmd;
   try {
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       const about = cmd === 'help' ? rest[0] : undefined;
@@ -18,8 +20,6 @@ export async function main(argv: string[]): Promise<number> {
       }
       return cmd === undefined ? EXIT.usage : EXIT.ok;
     }
-    // `lint harbor` has its own option table (COMMANDS.lintHarbor).
-    const spec = cmd === 'lint' && rest[0] === 'harbor' ? 'lintHarbor' : cmd;
     if (isCommand(spec) && wantsHelp(rest)) {
       process.stdout.write(commandHelp(spec));
       return EXIT.ok;
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hybrid-doctor: ${redactor.text((err as Error).message)}\n`);
       const hint = (err as UsageError).hint;
       if (hint) process.stderr.write(`hint: ${hint}\n`);
-      else if (isCommand(cmd)) process.stderr.write(`hint: hybrid-doctor help ${cmd}\n`);
+      else if (isCommand(spec)) process.stderr.write(`hint: hybrid-doctor help ${spec === 'lintHarbor' ? 'lint harbor' : spec}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`hybrid-doctor: internal error (please report): ${redactor.text(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);

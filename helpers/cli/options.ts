@@ -81,6 +81,7 @@ export const COMMANDS = {
       url: { type: 'string', value: 'URL', description: 'The Harbor URL nodes use (https://host[:port]); compared with hostname / external_url and checked against the certificate.' },
       'metrics-url': { type: 'string', value: 'URL', description: 'The metrics URL Prometheus scrapes (http://host:9090/metrics); compared with metric.port and metric.path.' },
       'prevent-vul': { type: 'boolean', description: 'Projects are expected to block vulnerable images: flag a Trivy that cannot update its database.' },
+      'scrape-config': { type: 'string', value: 'FILE', description: 'Prometheus config (prometheus.yml or a ConfigMap holding it) to lint against the metrics URL (--metrics-url, else the one harbor.yml configures).' },
       help: HELP_OPTION,
     },
     notes: [

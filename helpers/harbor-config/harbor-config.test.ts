@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAUSES } from '../findings/cause-ids.ts';
 import type { Finding } from '../findings/finding.ts';
 import { harborConfigCheck } from '../checks/harbor/config.ts';
 import { runChecks, testContext } from '../checks/test-context.ts';
@@ -65,6 +66,10 @@ interface Row {
   stricter?: string;
   /** A finding's message must match. */
   message?: RegExp;
+  /** A Prometheus config (testdata) linted with the file. */
+  scrape?: string;
+  /** Severities of the findings, in cause order, when not the cause ids' own. */
+  severities?: Finding['severity'][];
 }
 
 const ROWS: Row[] = [
@@ -84,6 +89,7 @@ const ROWS: Row[] = [
   { file: 'purge-age-1h.yml', causes: ['harbor.config-invalid'], prepare: /purge upload age .* not be less than 2/ },
   { file: 'cache-without-expiry.yml', causes: ['harbor.config-invalid'], prepare: /cache expire hours should be positive number/ },
   { file: 'quota-provider-memcache.yml', causes: ['harbor.config-invalid'], prepare: /invalid quota update provider: memcache/ },
+  { file: 'external-url-no-scheme.yml', causes: ['harbor.config-invalid', 'harbor.external-url-mismatch'], prepare: 'accepts', stricter: "prepare copies external_url into core's EXT_ENDPOINT as is; token realms and redirects built from a URL without a scheme fail", message: /external_url is invalid: must be a URL with scheme/ },
   { file: 'ca-bundle-missing.yml', causes: ['harbor.config-invalid'], prepare: /Can not get file info/ },
   { file: 'http-port-word.yml', causes: ['harbor.config-invalid'], prepare: 'accepts', stricter: 'prepare copies http.port into docker-compose.yml ("eighty:8080"), which docker compose refuses' },
   { file: 'metric-enabled-word.yml', causes: ['harbor.config-invalid'], prepare: 'accepts', stricter: 'prepare reads any non-empty string as true; a boolean was meant' },
@@ -101,6 +107,8 @@ const ROWS: Row[] = [
   { file: 'http-only.yml', causes: ['harbor.config-http-only', 'harbor.external-url-mismatch'], prepare: 'accepts' },
   { file: 'cert-other-host.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /does not cover harbor\.example\.test: its SANs are DNS:other\.example\.test/ },
   { file: 'cert-cn-only.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /does not cover harbor\.example\.test: its SANs are absent/ },
+  { file: 'cert-expiring.yml', causes: ['harbor.config-certificate'], severities: ['warning'], prepare: 'accepts', message: /expires on .* \(in 9 days\)/ },
+  { file: 'cert-expiring.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, expiryWarningDays: 7 } },
   { file: 'cert-expired.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /expired on/ },
   { file: 'cert-key-mismatch.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /is not the key of pki\/harbor\.crt/ },
   { file: 'cert-file-missing.yml', causes: ['harbor.config-certificate'], prepare: 'accepts', message: /cannot read pki\/missing\.crt \(ENOENT\)/ },
@@ -112,6 +120,9 @@ const ROWS: Row[] = [
   { file: 'metric-port-8001.yml', causes: ['harbor.config-metrics'], prepare: 'accepts', message: /port 8001, not 9090/ },
   { file: 'metric-path-other.yml', causes: ['harbor.config-metrics'], prepare: 'accepts', message: /at \/harbor-metrics, not \/metrics/ },
   { file: 'metric-port-8001.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, metricsUrl: 'http://harbor.example.test:8001/metrics' } },
+  // the Prometheus scrape config, against the endpoint harbor.yml configures (no metrics URL given)
+  { file: 'valid.yml', causes: [], prepare: 'accepts', scrape: 'prometheus-harbor.yml', opts: { url: TARGET.url } },
+  { file: 'valid.yml', causes: ['metrics.scrape-config-invalid', 'metrics.scrape-config-invalid'], prepare: 'accepts', scrape: 'prometheus-port-8001.yml', opts: { url: TARGET.url }, message: /target harbor\.example\.test:8001 uses port 8001; Harbor metrics listen on 9090/ },
   // Trivy while prevent_vul is expected
   { file: 'trivy-skip-update.yml', causes: ['harbor.config-trivy-off'], prepare: 'accepts' },
   { file: 'trivy-skip-update.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, expectPreventVul: false } },
@@ -146,6 +157,7 @@ beforeAll(async () => {
   write('harbor', harbor);
   write('other-host', await issueServerCert(root, { dnsNames: ['other.example.test'], ipAddresses: [] }));
   write('expired', await issueServerCert(root, { dnsNames: ['harbor.example.test'], ipAddresses: [], notBefore: daysFromNow(-60), notAfter: daysFromNow(-1) }));
+  write('expiring', await issueServerCert(root, { dnsNames: ['harbor.example.test'], ipAddresses: [], notAfter: daysFromNow(9.5) }));
   write('cn-only', await issueServerCert(root, { commonName: 'harbor.example.test', cnOnly: true }));
   writeFileSync(join(pki, 'encrypted.key'), createPrivateKey(harbor.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'fixture-passphrase' }));
 
@@ -159,10 +171,11 @@ afterAll(() => {
 });
 
 function lint(row: Row): HarborConfigLint {
-  const key = `${row.file} ${JSON.stringify(row.opts ?? TARGET)}`;
+  const key = `${row.file} ${JSON.stringify(row.opts ?? TARGET)} ${row.scrape ?? ''}`;
   let r = results.get(key);
   if (!r) {
-    const f = lintHarborConfigFile(join(dir, row.file), row.opts ?? TARGET);
+    const opts = { ...(row.opts ?? TARGET), ...(row.scrape ? { scrapeConfig: { text: readFileSync(join(dir, row.scrape), 'utf8'), path: row.scrape } } : {}) };
+    const f = lintHarborConfigFile(join(dir, row.file), opts);
     if ('unreadable' in f) throw new Error(f.unreadable);
     r = f;
     results.set(key, r);
@@ -171,9 +184,11 @@ function lint(row: Row): HarborConfigLint {
 }
 
 describe('harbor.yml lint over the fixtures', () => {
-  it.each(ROWS.map((r) => [r.file + (r.opts ? ` (${JSON.stringify(r.opts)})` : ''), r] as const))('%s', (_name, row) => {
+  it.each(ROWS.map((r) => [r.file + (r.scrape ? ` + ${r.scrape}` : '') + (r.opts ? ` (${JSON.stringify(r.opts)})` : ''), r] as const))('%s', (_name, row) => {
     const r = lint(row);
     expect(r.findings.map((f) => f.cause).sort(), JSON.stringify(r.findings.map((f) => f.message), null, 1)).toEqual(row.causes);
+    const sorted = [...r.findings].sort((a, b) => a.cause.localeCompare(b.cause));
+    expect(sorted.map((f) => f.severity)).toEqual(row.severities ?? sorted.map((f) => CAUSES[f.cause].severity));
     if (row.message) expect(r.findings.map((f) => f.message).join('\n')).toMatch(row.message);
     const text = JSON.stringify(r);
     for (const p of PASSWORDS) expect(text).not.toContain(p);
@@ -182,7 +197,7 @@ describe('harbor.yml lint over the fixtures', () => {
 });
 
 describe("the lint agrees with Harbor's own prepare (v2.13.5 make/photon/prepare)", () => {
-  it.each(ROWS.filter((r) => !r.opts).map((r) => [r.file, r] as const))('%s', (_name, row) => {
+  it.each(ROWS.filter((r) => !r.opts && !r.scrape).map((r) => [r.file, r] as const))('%s', (_name, row) => {
     const verdict = verdicts[join(dir, row.file)];
     expect(verdict, 'prepare gave no verdict').not.toBeUndefined();
     if (row.prepare === 'accepts') expect(verdict, `prepare: ${verdict}`).toBeNull();

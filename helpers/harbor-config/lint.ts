@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { z } from 'zod';
 import type { Finding } from '../findings/finding.ts';
 import { finding } from '../findings/make-finding.ts';
+import { lintScrapeConfig } from '../checks/metrics/scrape-config.ts';
 import { PREPARE_PLACEHOLDER_PATH, prepareProblems, TEMPLATE_KEY_PATH } from './prepare-rules.ts';
 import { harborYmlSchema } from './schema.ts';
 
@@ -19,6 +20,13 @@ export interface HarborConfigLintOptions {
   baseDir?: string;
   /** Clock for certificate validity (tests). */
   now?: Date;
+  /** A certificate expiring within this many days is a warning (default 30, the target's tls.expiryWarningDays). */
+  expiryWarningDays?: number;
+  /**
+   * A Prometheus config to lint against Harbor's metrics endpoint: `metricsUrl` when given, else
+   * the endpoint harbor.yml configures (http://hostname:metric.port/metric.path).
+   */
+  scrapeConfig?: { text: string; path: string };
 }
 
 export interface HarborConfigLint {
@@ -196,7 +204,7 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
   if (!isObj(c.https)) {
     if (c.https === undefined || c.https === null) findings.push(finding('harbor.config-http-only', { subject, params: { path: subject, ...(host ? { host } : {}) }, evidence: { file: subject } }));
   } else {
-    findings.push(...certificateFindings(c.https, subject, hostNames, opts.baseDir ?? dirname(resolve(subject)), opts.now ?? new Date(), (f) => position(doc, lc, ['https', f])));
+    findings.push(...certificateFindings(c.https, subject, hostNames, opts.baseDir ?? dirname(resolve(subject)), opts.now ?? new Date(), opts.expiryWarningDays ?? 30, (f) => position(doc, lc, ['https', f])));
   }
 
   // Default passwords: the finding says which field, never the value.
@@ -219,6 +227,15 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
     if (typeof metric.port === 'number' && String(metric.port) !== wantPort) findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.port', detail: `Harbor serves metrics on port ${String(metric.port)}, not ${wantPort}` }, evidence: { metric } }));
     const path = typeof metric.path === 'string' ? (metric.path.startsWith('/') ? metric.path : `/${metric.path}`) : undefined;
     if (path !== undefined && path !== metricsUrl.pathname) findings.push(finding('harbor.config-metrics', { subject, params: { ...metricsParams, field: 'metric.path', detail: `Harbor serves metrics at ${path}, not ${metricsUrl.pathname}` }, evidence: { metric } }));
+  }
+
+  // The scrape config against the metrics URL (given, or the one harbor.yml configures).
+  if (opts.scrapeConfig) {
+    const own = metric && pythonTruthy(metric.enabled) && typeof c.hostname === 'string' && typeof metric.port === 'number' && typeof metric.path === 'string'
+      ? `http://${c.hostname}:${metric.port}${metric.path.startsWith('/') ? '' : '/'}${metric.path}`
+      : undefined;
+    const url = opts.metricsUrl ?? own;
+    if (url) findings.push(...lintScrapeConfig(opts.scrapeConfig.text, { metricsUrl: url, path: opts.scrapeConfig.path }).findings);
   }
 
   // Trivy, when projects are expected to block vulnerable images.
@@ -274,12 +291,12 @@ function safeUrl(u: string): URL | undefined {
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:]+)$/i;
 
 /** https.certificate / https.private_key: readable, a matching pair, covering every host name, valid now. */
-function certificateFindings(https: Obj, subject: string, hostNames: string[], baseDir: string, now: Date, pos: (field: string) => { line: number; col: number } | undefined): Finding[] {
+function certificateFindings(https: Obj, subject: string, hostNames: string[], baseDir: string, now: Date, warnDays: number, pos: (field: string) => { line: number; col: number } | undefined): Finding[] {
   const out: Finding[] = [];
   const host = hostNames[0];
-  const bad = (field: string, detail: string) => {
+  const bad = (field: string, detail: string, severity?: 'warning') => {
     const p = pos(field.replace(/^https\./, ''));
-    out.push(finding('harbor.config-certificate', { subject, params: { path: subject, field, ...(host ? { host } : {}), detail: `${detail}${p ? ` (line ${p.line})` : ''}` }, evidence: { field, ...(p ?? {}) } }));
+    out.push(finding('harbor.config-certificate', { subject, params: { path: subject, field, ...(host ? { host } : {}), detail: `${detail}${p ? ` (line ${p.line})` : ''}` }, evidence: { field, ...(p ?? {}) }, ...(severity ? { severity } : {}) }));
   };
   const read = (field: 'certificate' | 'private_key'): Buffer | undefined => {
     const v = https[field];
@@ -324,6 +341,10 @@ function certificateFindings(https: Obj, subject: string, hostNames: string[], b
     const notBefore = new Date(cert.validFrom);
     if (notAfter.getTime() < now.getTime()) bad('https.certificate', `${String(https.certificate)} expired on ${notAfter.toISOString()}`);
     else if (notBefore.getTime() > now.getTime()) bad('https.certificate', `${String(https.certificate)} is not valid before ${notBefore.toISOString()}`);
+    else {
+      const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
+      if (daysLeft < warnDays) bad('https.certificate', `${String(https.certificate)} expires on ${notAfter.toISOString()} (in ${daysLeft} days)`, 'warning');
+    }
   }
   return out;
 }

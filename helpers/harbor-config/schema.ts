@@ -43,7 +43,8 @@ export const harborYmlSchema = z.strictObject({
     dir: str.optional(),
     strong_ssl_ciphers: z.boolean().optional(),
   }).nullish(),
-  external_url: nullableStr,
+  // prepare copies it into core's EXT_ENDPOINT as is: without a scheme, token realms and redirects break.
+  external_url: z.string().regex(/^https?:\/\/[^/\s]+/, 'must be a URL with scheme, such as https://harbor.example.com').nullish(),
   harbor_admin_password: secret,
   database: z.strictObject({
     password: secret.nullish(),

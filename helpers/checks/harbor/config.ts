@@ -19,6 +19,7 @@ export const harborConfigCheck: Check = {
       url: t.harbor.url,
       ...(t.metrics ? { metricsUrl: t.metrics.url } : {}),
       expectPreventVul: t.harbor.projects.length > 0,
+      expiryWarningDays: t.tls.expiryWarningDays,
     });
     // An unreadable file is the target's input missing, not a finding about Harbor.
     if ('unreadable' in r) return notConfigured(r.unreadable, { file: path });
