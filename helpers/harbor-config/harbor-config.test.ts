@@ -12,6 +12,7 @@ import { createPrivateKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAUSES } from '../findings/cause-ids.ts';
 import type { Finding } from '../findings/finding.ts';
@@ -248,5 +249,22 @@ describe('harbor/config check (target harbor.config)', () => {
     const [missing] = await runChecks([harborConfigCheck], testContext({ harbor: { config: join(dir, 'no-such-harbor.yml') } }));
     expect([missing!.status, missing!.notChecked]).toEqual(['not-checked', 'not-configured']);
     expect(missing!.reason).toMatch(/cannot read harbor\.yml .*no-such-harbor\.yml: ENOENT/);
+  });
+});
+
+describe('hybrid-doctor lint harbor (the CLI)', () => {
+  const BIN = join(ROOT, 'bin/hybrid-doctor.mjs');
+  it.each([
+    ['a clean harbor.yml', ['valid.yml'], 0, /valid\.yml: no findings/],
+    ['default passwords, as JSON', ['--json', 'default-passwords.yml'], 1, /"cause": "harbor\.config-default-password"[^]*"field": "database\.password"/],
+    ['the template from the archive', ['--url', 'https://reg.mydomain.com', 'harbor.yml.tmpl'], 1, /ERROR\s+harbor\.config-invalid[^]*6 finding\(s\)/],
+    ['a URL that is not one', ['--url', 'harbor.example.test', 'valid.yml'], 2, /--url takes an http\(s\) URL/],
+    ['its help', ['--help'], 0, /hybrid-doctor lint harbor \[--json\] \[--url URL\]/],
+  ])('%s', async (_name, args, code, re) => {
+    const r = await execa(process.execPath, [BIN, 'lint', 'harbor', ...args], { cwd: dir, reject: false });
+    expect(r.stdout + r.stderr).toMatch(re);
+    expect(r.exitCode).toBe(code);
+    for (const p of PASSWORDS) expect(r.stdout + r.stderr).not.toContain(p);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
   });
 });
