@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAUSES } from '../findings/cause-ids.ts';
 import type { Finding } from '../findings/finding.ts';
+import { redactor } from '../redact.ts';
 import { harborConfigCheck } from '../checks/harbor/config.ts';
 import { runChecks, testContext } from '../checks/test-context.ts';
 import { createRootCa, daysFromNow, issueServerCert } from '../net/test-pki.ts';
@@ -101,7 +102,7 @@ const ROWS: Row[] = [
   { file: 'list.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /a YAML mapping of settings, got a list/ },
   { file: 'empty.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /got an empty document/ },
   // URL nodes use
-  { file: 'external-url-elsewhere.yml', causes: ['harbor.config-certificate', 'harbor.external-url-mismatch'], prepare: 'accepts', message: /Harbor advertises https:\/\/registry\.example\.test \(in harbor\.yml external_url\)/ },
+  { file: 'external-url-elsewhere.yml', causes: ['harbor.external-url-mismatch'], prepare: 'accepts', message: /Harbor advertises https:\/\/registry\.example\.test \(in harbor\.yml external_url\)/ },
   { file: 'https-port-8443.yml', causes: ['harbor.external-url-mismatch'], prepare: 'accepts', message: /https:\/\/harbor\.example\.test:8443 \(in harbor\.yml hostname\)/ },
   { file: 'https-port-8443.yml', causes: [], prepare: 'accepts', opts: { ...TARGET, url: 'https://harbor.example.test:8443' } },
   // HTTPS files
@@ -219,6 +220,15 @@ describe("the lint agrees with Harbor's own prepare (v2.13.5 make/photon/prepare
     expect(errors.filter((f) => f.cause === 'harbor.config-invalid').map((f) => f.params.field)).toEqual(['hostname']);
     expect(errors.filter((f) => f.cause === 'harbor.config-certificate').map((f) => f.message).join('\n')).toMatch(/template's placeholder \/your\/certificate\/path[^]*template's placeholder \/your\/private\/key\/path/);
     expect(r.findings.filter((f) => f.cause === 'harbor.config-unknown-key')).toEqual([]);
+  });
+});
+
+describe('harbor.yml lint: secrets', () => {
+  it("registers harbor.yml's passwords with the redactor before anything prints them", () => {
+    lintHarborConfigText('hostname: h.example.test\nharbor_admin_password: s3cret-admin-fixture\nexternal_redis:\n  host: r:6379\n  password: s3cret-redis-fixture\n', 'harbor.yml');
+    const out = redactor.text('admin s3cret-admin-fixture redis s3cret-redis-fixture');
+    expect(out).not.toContain('s3cret-admin-fixture');
+    expect(out).not.toContain('s3cret-redis-fixture');
   });
 });
 

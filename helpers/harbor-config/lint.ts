@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { z } from 'zod';
 import type { Finding } from '../findings/finding.ts';
 import { finding } from '../findings/make-finding.ts';
+import { redactor } from '../redact.ts';
 import { lintScrapeConfig } from '../checks/metrics/scrape-config.ts';
 import { PREPARE_PLACEHOLDER_PATH, prepareProblems, TEMPLATE_KEY_PATH } from './prepare-rules.ts';
 import { harborYmlSchema } from './schema.ts';
@@ -161,6 +162,7 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
     return { findings, evidence: { file: subject } };
   }
   const c = value;
+  registerSecrets(c);
 
   // Schema of make/harbor.yml.tmpl.
   const r = harborYmlSchema.safeParse(c);
@@ -199,7 +201,10 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
   }
 
   // HTTPS files.
-  const hostNames = [...new Set([typeof c.hostname === 'string' ? c.hostname : '', pub ? hostOf(pub.url) : '', opts.url ? hostOf(opts.url) : ''].filter(Boolean))];
+  // Nginx's certificate must cover hostname, and the name nodes use when they reach nginx directly.
+  // With external_url, nodes reach a proxy in front of Harbor, whose certificate is its own.
+  const direct = !(typeof c.external_url === 'string' && c.external_url);
+  const hostNames = [...new Set([typeof c.hostname === 'string' ? c.hostname : '', direct && opts.url ? hostOf(opts.url) : ''].filter(Boolean))];
   const host = hostNames[0];
   if (!isObj(c.https)) {
     if (c.https === undefined || c.https === null) findings.push(finding('harbor.config-http-only', { subject, params: { path: subject, ...(host ? { host } : {}) }, evidence: { file: subject } }));
@@ -266,6 +271,14 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
     findings,
     evidence: { file: subject, advertisedUrl: pub?.url ?? null, https: isObj(c.https), metric: metric ? { enabled: metric.enabled, port: metric.port, path: metric.path } : null, version: c._version ?? null },
   };
+}
+
+/** Passwords in harbor.yml join the redactor before anything can print them. */
+function registerSecrets(c: Obj): void {
+  const at = (...path: string[]) => path.reduce<unknown>((o, k) => (isObj(o) ? o[k] : undefined), c);
+  for (const v of [at('harbor_admin_password'), at('database', 'password'), at('external_database', 'harbor', 'password'), at('external_redis', 'password'), at('trace', 'jaeger', 'password'), at('trivy', 'github_token')]) {
+    if (typeof v === 'string' || typeof v === 'number') redactor.add(String(v));
+  }
 }
 
 /** Python's truth value of a YAML scalar or collection (what prepare's `if x:` sees). */
