@@ -81,6 +81,7 @@ const ROWS: Row[] = [
   { file: 'typo-hostname.yml', causes: ['harbor.config-unknown-key'], prepare: 'accepts', message: /has the key hostnmae .*did you mean hostname\?.*line 2:1/ },
   { file: 'typo-certificate.yml', causes: ['harbor.config-certificate', 'harbor.config-invalid', 'harbor.config-unknown-key'], prepare: /KeyError: 'certificate'/, message: /did you mean certificate\?/ },
   { file: 'missing-jobservice-key.yml', causes: ['harbor.config-invalid'], prepare: /KeyError: 'max_job_workers'/, message: /jobservice\.max_job_workers is invalid: missing/ },
+  { file: 'missing-admin-password.yml', causes: ['harbor.config-invalid'], prepare: /KeyError: 'harbor_admin_password'/, message: /harbor_admin_password is invalid: missing \(prepare reads it\)/ },
   { file: 'jobservice-not-a-mapping.yml', causes: ['harbor.config-invalid'], prepare: /TypeError/, message: /jobservice is invalid: .*expected object, received string \(line 24:13\)/ },
   { file: 'log-level-verbose.yml', causes: ['harbor.config-invalid'], prepare: /log level must be one of/, message: /log\.level is invalid/ },
   { file: 'log-endpoint-http.yml', causes: ['harbor.config-invalid'], prepare: /Protocol in external log endpoint must be one of 'udp' or 'tcp'/ },
