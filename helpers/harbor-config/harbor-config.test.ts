@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAUSES } from '../findings/cause-ids.ts';
 import type { Finding } from '../findings/finding.ts';
@@ -222,6 +223,47 @@ describe("the lint agrees with Harbor's own prepare (v2.13.5 make/photon/prepare
     expect(errors.filter((f) => f.cause === 'harbor.config-certificate').map((f) => f.message).join('\n')).toMatch(/template's placeholder \/your\/certificate\/path[^]*template's placeholder \/your\/private\/key\/path/);
     expect(r.findings.filter((f) => f.cause === 'harbor.config-unknown-key')).toEqual([]);
   });
+});
+
+/**
+ * Every leaf and section of valid.yml deleted, or replaced by a string, a list, null, 0 or a
+ * mapping: each mutant goes through prepare and the lint. Prepare rejects dozens of them; the
+ * lint must call every one of those an error. (The other direction does not hold by design: the
+ * schema refuses wrong types prepare passes through, such as `metric.port: x`.)
+ */
+describe("mutants of valid.yml: whatever Harbor's prepare rejects, the lint calls an error", () => {
+  it('holds for every deletion and type change of every key', () => {
+    const base = readFileSync(join(TESTDATA, 'valid.yml'), 'utf8');
+    const paths: (string | number)[][] = [];
+    const walk = (n: unknown, p: (string | number)[]): void => {
+      if (isMap(n)) for (const it of n.items) { const k = String(isScalar(it.key) ? it.key.value : it.key); paths.push([...p, k]); walk(it.value, [...p, k]); }
+      else if (isSeq(n)) n.items.forEach((x, i) => { paths.push([...p, i]); walk(x, [...p, i]); });
+    };
+    walk(parseDocument(base).contents, []);
+    const mutants = join(dir, 'mutants');
+    mkdirSync(mutants);
+    const files: string[] = [];
+    for (const p of paths) {
+      for (const [m, v] of [['delete'], ['str', 'x'], ['list', [1]], ['null', null], ['zero', 0], ['map', { a: 1 }]] as const) {
+        const d = parseDocument(base);
+        if (m === 'delete') d.deleteIn(p);
+        else d.setIn(p, v);
+        const f = join(mutants, `${files.length}-${p.join('.')}-${m}.yml`);
+        writeFileSync(f, d.toString());
+        files.push(f);
+      }
+    }
+    const out = execFileSync('python3', ['-W', 'ignore', '-c', PREPARE_VERDICT, join(dir, `harbor-${HARBOR_VERSION}`, 'make', 'photon', 'prepare'), ...files], { cwd: mutants, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    const verdict = JSON.parse(out) as Record<string, string | null>;
+    const rejected = files.filter((f) => verdict[f] !== null);
+    const missed = rejected.filter((f) => {
+      const r = lintHarborConfigFile(f, { ...TARGET, baseDir: dir });
+      return 'unreadable' in r || !r.findings.some((x) => x.severity === 'error');
+    }).map((f) => `${f.split('/').pop()}: ${verdict[f]}`);
+    expect(files.length).toBeGreaterThan(300);
+    expect(rejected.length).toBeGreaterThan(50);
+    expect(missed).toEqual([]);
+  }, 60_000);
 });
 
 describe('harbor.yml lint: secrets', () => {

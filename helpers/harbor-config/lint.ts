@@ -179,7 +179,7 @@ export function lintHarborConfigText(text: string, subject: string, opts: Harbor
         continue;
       }
       const field = path.map(String).join('.') || '(top level)';
-      const missing = path.length > 0 && path.reduce<unknown>((o, k) => (isObj(o) ? o[String(k)] : undefined), c) === undefined;
+      const missing = path.length > 0 && path.reduce<unknown>((o, k) => (isObj(o) ? o[String(k)] : Array.isArray(o) ? o[Number(k)] : undefined), c) === undefined;
       invalid(field, missing ? 'missing (prepare reads it)' : issue.message, position(doc, lc, path));
     }
   }

@@ -17,15 +17,17 @@ const secret = z.union([z.string(), z.number()]);
 const nullableStr = str.nullish();
 
 const redisIndexes = {
-  registry_db_index: z.number().int().nonnegative().optional(),
-  jobservice_db_index: z.number().int().nonnegative().optional(),
-  trivy_db_index: z.number().int().nonnegative().optional(),
-  harbor_db_index: z.number().int().nonnegative().optional(),
-  cache_layer_db_index: z.number().int().nonnegative().optional(),
-  idle_timeout_seconds: z.number().int().nonnegative().optional(),
+  registry_db_index: z.number().int().nonnegative().nullish(),
+  jobservice_db_index: z.number().int().nonnegative().nullish(),
+  trivy_db_index: z.number().int().nonnegative().nullish(),
+  harbor_db_index: z.number().int().nonnegative().nullish(),
+  cache_layer_db_index: z.number().int().nonnegative().nullish(),
+  idle_timeout_seconds: z.number().int().nonnegative().nullish(),
 };
 
 export const harborYmlSchema = z.strictObject({
+  // Sections and keys prepare reads with `x.get(k) or default` accept null (`key:` with no value)
+  // and mean the default; keys it indexes (`x[k]`) or passes through as is do not.
   hostname: str,
   http: z.strictObject({ port: port.optional() }).nullish(),
   https: z.strictObject({
@@ -39,19 +41,19 @@ export const harborYmlSchema = z.strictObject({
     ipv6: z.strictObject({ enabled: z.boolean() }).optional(),
   }).nullish(),
   internal_tls: z.strictObject({
-    enabled: z.boolean().optional(),
-    dir: str.optional(),
-    strong_ssl_ciphers: z.boolean().optional(),
+    enabled: z.boolean().nullish(),
+    dir: str.nullish(),
+    strong_ssl_ciphers: z.boolean().nullish(),
   }).nullish(),
   // prepare copies it into core's EXT_ENDPOINT as is: without a scheme, token realms and redirects break.
   external_url: z.string().regex(/^https?:\/\/[^/\s]+/, 'must be a URL with scheme, such as https://harbor.example.com').nullish(),
   harbor_admin_password: secret,
   database: z.strictObject({
     password: secret.nullish(),
-    max_idle_conns: z.number().int().optional(),
-    max_open_conns: z.number().int().optional(),
-    conn_max_lifetime: durationOrNumber.optional(),
-    conn_max_idle_time: durationOrNumber.optional(),
+    max_idle_conns: z.number().int().nullish(),
+    max_open_conns: z.number().int().nullish(),
+    conn_max_lifetime: durationOrNumber.nullish(),
+    conn_max_idle_time: durationOrNumber.nullish(),
   }).nullish(),
   data_volume: str,
   storage_service: z.strictObject({
@@ -65,18 +67,18 @@ export const harborYmlSchema = z.strictObject({
     redirect: z.strictObject({ disable: z.boolean() }).nullish(),
   }).nullish(),
   trivy: z.strictObject({
-    ignore_unfixed: z.boolean().optional(),
-    skip_update: z.boolean().optional(),
-    skip_java_db_update: z.boolean().optional(),
-    offline_scan: z.boolean().optional(),
-    security_check: str.optional(),
-    insecure: z.boolean().optional(),
+    ignore_unfixed: z.boolean().nullish(),
+    skip_update: z.boolean().nullish(),
+    skip_java_db_update: z.boolean().nullish(),
+    offline_scan: z.boolean().nullish(),
+    security_check: str.nullish(),
+    insecure: z.boolean().nullish(),
     github_token: nullableStr,
-    timeout: str.optional(),
+    timeout: str.nullish(),
   }).nullish(),
   jobservice: z.strictObject({
     max_job_workers: z.number().int().positive(),
-    max_job_duration_hours: z.number().int().optional(),
+    max_job_duration_hours: z.number().int().nullish(),
     job_loggers: z.array(z.enum(['STD_OUTPUT', 'FILE', 'DB'])),
     logger_sweeper_duration: z.number().int().nonnegative(),
   }),
@@ -87,9 +89,9 @@ export const harborYmlSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warning', 'error', 'fatal']),
     local: z.strictObject({
-      rotate_count: z.number().int().nonnegative().optional(),
-      rotate_size: z.union([z.string().regex(/^\d+[kMG]?$/, 'must be a logrotate size such as 200M, 500k or 1G'), z.number().int().nonnegative()]).optional(),
-      location: str.optional(),
+      rotate_count: z.number().int().nonnegative().nullish(),
+      rotate_size: z.union([z.string().regex(/^\d+[kMG]?$/, 'must be a logrotate size such as 200M, 500k or 1G'), z.number().int().nonnegative()]).nullish(),
+      location: str.nullish(),
     }).nullish(),
     external_endpoint: z.strictObject({
       protocol: z.enum(['tcp', 'udp']),
@@ -97,7 +99,7 @@ export const harborYmlSchema = z.strictObject({
       port,
     }).nullish(),
   }),
-  _version: str.optional(),
+  _version: str.nullish(),
   external_database: z.strictObject({
     harbor: z.strictObject({
       host: str,
@@ -129,12 +131,13 @@ export const harborYmlSchema = z.strictObject({
     components: z.array(z.enum(['core', 'jobservice', 'trivy'])).nullish(),
   }).nullish(),
   metric: z.strictObject({
-    enabled: z.boolean(),
+    // null reads as false (Metric(None, ...)); port and path are then unused but still indexed.
+    enabled: z.boolean().nullable(),
     port,
     path: str,
   }).nullish(),
   trace: z.strictObject({
-    enabled: z.boolean().optional(),
+    enabled: z.boolean().nullish(),
     sample_rate: z.number().min(0).max(1).optional(),
     namespace: nullableStr,
     attributes: z.record(z.string(), z.unknown()).nullish(),
@@ -154,16 +157,16 @@ export const harborYmlSchema = z.strictObject({
     }).nullish(),
   }).nullish(),
   upload_purging: z.strictObject({
-    enabled: z.boolean().optional(),
-    age: str.optional(),
-    interval: str.optional(),
-    dryrun: z.boolean().optional(),
+    enabled: z.boolean().nullish(),
+    age: str.nullish(),
+    interval: str.nullish(),
+    dryrun: z.boolean().nullish(),
   }).nullish(),
   cache: z.strictObject({
-    enabled: z.boolean().optional(),
-    expire_hours: z.number().optional(),
+    enabled: z.boolean().nullish(),
+    expire_hours: z.number().nullish(),
   }).nullish(),
   core: z.strictObject({
-    quota_update_provider: z.enum(['db', 'redis']).optional(),
+    quota_update_provider: z.enum(['db', 'redis']).nullish(),
   }).nullish(),
 });
