@@ -138,6 +138,17 @@ const ROWS: Row[] = [
   { file: 'log-rotate-size-10k.yml', causes: ['harbor.config-retention'], prepare: 'accepts', message: /below 1M/ },
 ];
 
+/** Runs prepare's parser and validator on `files`; a missing python3/PyYAML says how to get them. */
+function prepareVerdicts(files: string[], cwd: string): Record<string, string | null> {
+  let out: string;
+  try {
+    out = execFileSync('python3', ['-W', 'ignore', '-c', PREPARE_VERDICT, join(dir, `harbor-${HARBOR_VERSION}`, 'make', 'photon', 'prepare'), ...files], { cwd, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  } catch (err) {
+    throw new Error(`Harbor's prepare could not run (python3 with PyYAML is needed: bash docker/host-setup.sh installs python3-yaml): ${String((err as { stderr?: unknown }).stderr || (err as Error).message).slice(0, 500)}`, { cause: err });
+  }
+  return JSON.parse(out) as Record<string, string | null>;
+}
+
 let dir: string;
 let verdicts: Record<string, string | null>;
 const results = new Map<string, HarborConfigLint>();
@@ -166,8 +177,7 @@ beforeAll(async () => {
   writeFileSync(join(pki, 'encrypted.key'), createPrivateKey(harbor.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'fixture-passphrase' }));
 
   const files = [...new Set(ROWS.map((r) => join(dir, r.file)))];
-  const out = execFileSync('python3', ['-W', 'ignore', '-c', PREPARE_VERDICT, join(make, 'photon', 'prepare'), ...files], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  verdicts = JSON.parse(out) as Record<string, string | null>;
+  verdicts = prepareVerdicts(files, dir);
 }, 120_000);
 
 afterAll(() => {
@@ -253,8 +263,7 @@ describe("mutants of valid.yml: whatever Harbor's prepare rejects, the lint call
         files.push(f);
       }
     }
-    const out = execFileSync('python3', ['-W', 'ignore', '-c', PREPARE_VERDICT, join(dir, `harbor-${HARBOR_VERSION}`, 'make', 'photon', 'prepare'), ...files], { cwd: mutants, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-    const verdict = JSON.parse(out) as Record<string, string | null>;
+    const verdict = prepareVerdicts(files, mutants);
     const rejected = files.filter((f) => verdict[f] !== null);
     const missed = rejected.filter((f) => {
       const r = lintHarborConfigFile(f, { ...TARGET, baseDir: dir });
