@@ -6,7 +6,9 @@ set -euo pipefail
 log() { echo "[host-setup] $*" >&2; }
 # gcc + libc6-dev: the static pause binary (fixtures/sandbox/pause-image.ts); binutils: strip;
 # docker-registry: the real distribution registry the unit tests start on loopback.
-need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils docker-registry)
+# python3-yaml/-jinja2/-click: Harbor's own prepare (make/photon/prepare), which
+# helpers/harbor-config/harbor-config.test.ts runs to prove the harbor.yml lint agrees with it.
+need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils docker-registry python3-yaml python3-jinja2 python3-click)
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -23,6 +23,7 @@ import { harborChecks } from '../helpers/checks/harbor/index.ts';
 import { lintContainerdToml } from '../helpers/checks/nodeconfig/containerd-toml.ts';
 import { lintHostsToml } from '../helpers/checks/nodeconfig/hosts-toml.ts';
 import { lintNodeConfigText } from '../helpers/checks/nodeconfig/lint.ts';
+import { lintHarborConfigText } from '../helpers/harbor-config/lint.ts';
 import { parsePullSecret } from '../helpers/kube/pull-secret.ts';
 import { robotAuthChecks } from '../helpers/checks/robot-auth/index.ts';
 import { runChecks, testContext } from '../helpers/checks/test-context.ts';
@@ -213,7 +214,7 @@ const dnsMalformed = (r: DnsResult, detail: RegExp) => {
 // ------------------------------------------------------------------ the table
 
 interface BadInput {
-  kind: 'YAML' | 'NodeConfig' | 'PEM' | 'TOML' | 'Corefile' | 'DNS' | 'HTTP' | 'TLS' | 'JWT' | 'kubeconfig' | 'dockerconfigjson' | 'CLI';
+  kind: 'YAML' | 'NodeConfig' | 'harbor.yml' | 'PEM' | 'TOML' | 'Corefile' | 'DNS' | 'HTTP' | 'TLS' | 'JWT' | 'kubeconfig' | 'dockerconfigjson' | 'CLI';
   name: string;
   /** Feeds the input and asserts the outcome. */
   run: () => Promise<void> | void;
@@ -238,6 +239,10 @@ const CASES: BadInput[] = [
   { kind: 'NodeConfig', name: 'alias expansion bomb', run: () => hasFinding(lintNodeConfigText(YAML_BOMB, 'nc.yaml').findings, 'node.nodeconfig-invalid', /malformed YAML: .*alias/i) },
   { kind: 'NodeConfig', name: 'empty file', run: () => hasFinding(lintNodeConfigText('', 'nc.yaml').findings, 'node.nodeconfig-invalid', /no NodeConfig document/) },
   { kind: 'NodeConfig', name: 'MIME multipart user data', run: () => usageError(() => lintNodeConfigText('MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n--B\n', 'nc.yaml'), /MIME multipart user data is not supported/) },
+  // harbor.yml (lint): malformed input is one harbor.config-invalid finding with its position
+  { kind: 'harbor.yml', name: 'malformed YAML', run: () => { const r = lintHarborConfigText('hostname: h\nhttps: {port: 443\n', 'harbor.yml'); expect(r.malformed).toMatch(/malformed YAML at line \d+:\d+/); hasFinding(r.findings, 'harbor.config-invalid', /malformed YAML at line/); } },
+  { kind: 'harbor.yml', name: 'alias expansion bomb', run: () => hasFinding(lintHarborConfigText(YAML_BOMB, 'harbor.yml').findings, 'harbor.config-invalid', /malformed YAML: .*alias/i) },
+  { kind: 'harbor.yml', name: 'a string where jobservice is a mapping', run: () => hasFinding(lintHarborConfigText('hostname: h\njobservice: ten\n', 'harbor.yml').findings, 'harbor.config-invalid', /jobservice.*expected object, received string \(line 2:13\)/) },
 
   // PEM (harbor.caBundle)
   { kind: 'PEM', name: 'garbage inside the CERTIFICATE block', run: () => usageError(() => parseCaBundle('-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n', 'ca.pem'), /harbor\.caBundle: ca\.pem: certificate #1 is not a valid X\.509 certificate/) },
@@ -393,6 +398,7 @@ const CASES: BadInput[] = [
       ['target: private key as CA bundle', () => ['run', '--target', file('key.yaml', `harbor:\n  url: https://h.example.test\n  caBundle: ${file('key.pem', pki.server.keyPem)}\n`)], 2, /harbor\.caBundle: .*key\.pem is a private key/],
       ['lint nodeconfig: alias expansion bomb', () => ['lint', 'nodeconfig', '--json', file('bomb-nc.yaml', YAML_BOMB)], 1, /node\.nodeconfig-invalid/],
       ['lint nodeconfig: MIME multipart', () => ['lint', 'nodeconfig', file('mime.txt', 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n--B\n')], 2, /MIME multipart user data is not supported/],
+      ['lint harbor: malformed YAML', () => ['lint', 'harbor', file('harbor.yml', 'hostname: h\nhttps: {port: 443\n')], 2, /harbor\.yml: malformed YAML at line \d+:\d+/],
     ] as const
   ).map(([name, args, code, re]): BadInput => ({
     kind: 'CLI',

@@ -22,6 +22,14 @@ export const HARBOR_PARAMS: AreaParams<'harbor'> = {
   'harbor.vulnerability-policy-unenforced': ['project', 'threshold', 'detail'],
   'harbor.content-trust-enforced': ['project', 'value'],
   'harbor.notary-removed': ['project'],
+  'harbor.config-invalid': ['path', 'field', 'detail'],
+  'harbor.config-unknown-key': ['path', 'field', 'expected', 'detail'],
+  'harbor.config-http-only': ['path', 'host'],
+  'harbor.config-certificate': ['path', 'field', 'host', 'detail'],
+  'harbor.config-default-password': ['path', 'field'],
+  'harbor.config-metrics': ['path', 'field', 'url', 'detail'],
+  'harbor.config-trivy-off': ['path', 'field', 'detail'],
+  'harbor.config-retention': ['path', 'field', 'value', 'detail'],
 };
 
 export const harbor: AreaCatalog<'harbor'> = {
@@ -137,6 +145,116 @@ export const harbor: AreaCatalog<'harbor'> = {
       ],
       docs: [DOCS.harborNotaryRemoved, DOCS.harborSign, DOCS.harborContentTrust],
       guideStep: GUIDE.security,
+    },
+  },
+  'harbor.config-invalid': {
+    title: 'harbor.yml is invalid',
+    message: '[[{path}||harbor.yml]][[: {field}]] is invalid[[: {detail}]]',
+    explanation: "Harbor's installer (`./prepare`, run by install.sh) reads harbor.yml with the rules of its v2.13 template (make/harbor.yml.tmpl, make/photon/prepare/utils/configs.py). A file it refuses, a missing key it indexes, or a value of the wrong type stops `prepare`, so the configuration never reaches Harbor, or renders a broken component configuration.",
+    remediation: {
+      summary: 'Fix [[{field}||the setting]] in harbor.yml against the v2.13 template, then run `./prepare` again.',
+      steps: [
+        'Compare with the template shipped with the installer: `diff <(grep -v "^ *#" harbor.yml.tmpl) <(grep -v "^ *#" harbor.yml)`.',
+        'Run `./prepare` (or `./install.sh`) and read its error before `docker compose up -d`.',
+      ],
+      docs: [DOCS.harborYml],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.config-unknown-key': {
+    title: 'harbor.yml key Harbor does not read',
+    message: '[[{path}||harbor.yml]] has [[the key {field}||a key]] that Harbor v2.13 does not read[[ (did you mean {expected}?)]][[; {detail}]]',
+    explanation: "Harbor's prepare reads only the keys of its template; any other key is ignored without a word. A typo (`hostnmae`, `certficate`) leaves the intended setting at its default, which is how a harbor.yml that looks right produces a Harbor that behaves otherwise.",
+    remediation: {
+      summary: 'Rename [[{field}||the key]][[ to {expected}]] (or remove it), then run `./prepare` again.',
+      steps: ['Check the key against harbor.yml.tmpl of the installer version in use (`_version` in harbor.yml).'],
+      docs: [DOCS.harborYml],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.config-http-only': {
+    title: 'Harbor configured for plain HTTP',
+    message: '[[{path}||harbor.yml]] has no https section: Harbor[[ on {host}]] serves plain HTTP',
+    explanation: 'Without https, registry credentials (robot secrets) cross the network in clear, and containerd refuses the registry unless every node marks it insecure in hosts.toml. Harbor itself warns that HTTP is deprecated. The guide installs Harbor with HTTPS.',
+    remediation: {
+      summary: 'Add an https section with a certificate and key for [[{host}||the Harbor host name]], then run `./prepare`.',
+      steps: [
+        'In harbor.yml: `https: {port: 443, certificate: /etc/harbor/certs/harbor.crt, private_key: /etc/harbor/certs/harbor.key}`.',
+        '`./prepare && docker compose down && docker compose up -d`.',
+      ],
+      docs: [DOCS.harborHttps, DOCS.harborYml],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.config-certificate': {
+    title: "harbor.yml's HTTPS certificate or key is unusable",
+    message: '[[{path}||harbor.yml]][[ {field}]]: [[{detail}||the certificate or private key is unusable]]',
+    explanation: "Harbor's nginx serves exactly the files harbor.yml names. A missing or placeholder path stops `prepare`; a key that does not match the certificate stops nginx; a certificate without the host name in its SANs, or past its validity, makes every node refuse the registry (x509 errors at pull time).",
+    remediation: {
+      summary: 'Point https.certificate and https.private_key at a matching pair whose SANs cover [[{host}||the Harbor host name]] and that is valid now, then run `./prepare`.',
+      steps: [
+        '`openssl x509 -in CERT -noout -subject -ext subjectAltName -dates`.',
+        'Key match: `openssl x509 -in CERT -noout -pubkey | sha256sum` and `openssl pkey -in KEY -pubout | sha256sum` must agree.',
+        'Reissue with `subjectAltName = DNS:{host|<harbor host>}` if the name is missing.',
+      ],
+      docs: [DOCS.harborHttps],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.config-default-password': {
+    title: 'harbor.yml keeps a default password',
+    message: '[[{path}||harbor.yml]][[ {field}]] is still the default password published in Harbor\'s template',
+    explanation: "Harbor's template ships a default admin password and a default database password; both are printed in every Harbor guide, so anyone who can reach the UI or the database tries them first. harbor_admin_password only seeds the first start: changing it in harbor.yml later does not change the admin password.",
+    remediation: {
+      summary: 'Set a strong password for [[{field}||the setting]] before installing; on a running Harbor change the admin password in the UI (it ignores harbor.yml after the first start).',
+      steps: [
+        'Admin: UI > admin > Change Password (or `PUT /api/v2.0/users/1/password`), then remove the value from harbor.yml.',
+        'Database: `docker exec -it harbor-db psql -U postgres -c "ALTER USER postgres PASSWORD \'...\'"`, then set database.password to it and run `./prepare`.',
+      ],
+      docs: [DOCS.harborYml],
+      guideStep: GUIDE.security,
+    },
+  },
+  'harbor.config-metrics': {
+    title: 'harbor.yml metrics differ from what is scraped',
+    message: '[[{path}||harbor.yml]][[ {field}]]: [[{detail}||metrics are off or elsewhere]][[ (the target scrapes {url})]]',
+    explanation: "Harbor exposes Prometheus metrics only with `metric.enabled: true`, on `metric.port` and `metric.path` of harbor.yml (the exporter behind nginx). With metrics off, or on another port or path than the one scraped, the 401/5xx rates and latency that show pull trouble early are never collected.",
+    remediation: {
+      summary: 'Set `metric: {enabled: true, port: PORT, path: PATH}` to match [[{url}||the scraped URL]], then run `./prepare`.',
+      steps: [
+        '`curl -s http://<harbor>:PORT/PATH | head` after `./prepare && docker compose up -d`.',
+        'Keep the Prometheus scrape job (metrics_path, target port) in step with harbor.yml.',
+      ],
+      docs: [DOCS.harborMetrics, DOCS.harborYml],
+      guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.config-trivy-off': {
+    title: 'Trivy cannot keep its vulnerability database current',
+    message: '[[{path}||harbor.yml]][[ {field}]]: [[{detail}||Trivy is off]], while projects are expected to block vulnerable images',
+    explanation: "prevent_vul blocks only what a scanner has found. With Trivy's database updates skipped (trivy.skip_update) and no offline database, scans see no current vulnerabilities, and without Trivy (install.sh without --with-trivy) Harbor skips prevent_vul altogether (see harbor.vulnerability-policy-unenforced).",
+    remediation: {
+      summary: 'Let Trivy update its database (trivy.skip_update: false), or provide the database offline, and install with `--with-trivy`.',
+      steps: [
+        'harbor.yml: `trivy: {skip_update: false}`; air-gapped: download trivy-db into `<data_volume>/trivy-adapter/trivy/db` and set offline_scan: true.',
+        '`./install.sh --with-trivy` (or `./prepare --with-trivy && docker compose up -d`).',
+      ],
+      docs: [DOCS.harborScanning, DOCS.harborYml],
+      guideStep: GUIDE.security,
+    },
+  },
+  'harbor.config-retention': {
+    title: 'harbor.yml loses data or logs',
+    message: '[[{path}||harbor.yml]][[ {field}]][[ = {value}]]: [[{detail}||data or logs are not kept]]',
+    explanation: 'Harbor keeps images, the database and job logs under data_volume and its logs under log.local.location, rotated by logrotate. A data_volume on a temporary file system is emptied at reboot (all images and the database gone); rotating logs after a few kilobytes, or keeping a single rotated file, throws away the logs that explain a failed pull before anyone reads them.',
+    remediation: {
+      summary: 'Put data_volume on persistent storage and keep logs long enough to troubleshoot (the template keeps 50 files of 200M).',
+      steps: [
+        'harbor.yml: `data_volume: /data` (a persistent disk), `log: {local: {rotate_count: 50, rotate_size: 200M}}`.',
+        '`./prepare && docker compose down && docker compose up -d` (move the existing data first).',
+      ],
+      docs: [DOCS.harborYml],
+      guideStep: GUIDE.harborYml,
     },
   },
 };

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { findingOrder } from '../../reports/json-report.ts';
-import { EXIT } from '../runner/exit-code.ts';
+import { printLintFindings } from './lint-output.ts';
 import { COMMANDS } from './options.ts';
 
-/** `lint nodeconfig [--json] [--harbor-host H] [--containerd-merge import|merge] FILE`. */
+/** `lint nodeconfig [--json] [--harbor-host H] [--containerd-merge import|merge] FILE`, or `lint harbor ...` (lint-harbor.ts). */
 export async function lintCommand(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
-  if (what !== 'nodeconfig') throw new UsageError(`lint takes "nodeconfig", not "${what ?? ''}"`, { hint: 'hybrid-doctor lint nodeconfig [--json] FILE' });
+  if (what === 'harbor') return (await import('./lint-harbor.ts')).lintHarborCommand(rest);
+  if (what !== 'nodeconfig') throw new UsageError(`lint takes "nodeconfig" or "harbor", not "${what ?? ''}"`, { hint: 'hybrid-doctor lint nodeconfig [--json] FILE, or hybrid-doctor lint harbor [--json] harbor.yml' });
   const { values, positionals } = parseArgs({
     args: rest,
     options: COMMANDS.lint.options,
@@ -21,16 +21,5 @@ export async function lintCommand(argv: string[]): Promise<number> {
     ...(values['harbor-host'] ? { harborHost: values['harbor-host'] } : {}),
     ...(merge ? { merge } : {}),
   });
-  const findings = [...result.findings].sort(findingOrder);
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ file: positionals[0], findings }, null, 2)}\n`);
-  } else if (findings.length === 0) {
-    process.stdout.write(`${positionals[0]}: no findings\n`);
-  } else {
-    for (const f of findings) {
-      process.stdout.write(`${f.severity.toUpperCase().padEnd(7)} ${f.cause}  ${f.subject}\n        ${f.message}\n        fix: ${f.remediation.summary}\n`);
-    }
-    process.stdout.write(`\n${findings.length} finding(s)\n`);
-  }
-  return findings.some((f) => f.severity !== 'info') ? EXIT.findings : EXIT.ok;
+  return printLintFindings(positionals[0]!, result.findings, values.json);
 }

@@ -6,19 +6,22 @@ import { COMMANDS, commandHelp, isCommand, mainHelp, wantsHelp } from './options
 /** Runs a command line; returns the exit code. User mistakes print one clear message (exit 2). */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `lint harbor` has its own option table (COMMANDS.lintHarbor).
+  const spec = cmd === 'lint' && rest[0] === 'harbor' ? 'lintHarbor' : cmd;
   try {
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       const about = cmd === 'help' ? rest[0] : undefined;
       if (about !== undefined) {
-        if (!isCommand(about)) throw new UsageError(`unknown command "${about}"`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
-        process.stdout.write(commandHelp(about));
+        const key = about === 'lint' && rest[1] === 'harbor' ? 'lintHarbor' : about;
+        if (!isCommand(key)) throw new UsageError(`unknown command "${about}"`, { hint: `commands: ${Object.keys(COMMANDS).join(', ')}` });
+        process.stdout.write(commandHelp(key));
       } else {
         process.stdout.write(mainHelp());
       }
       return cmd === undefined ? EXIT.usage : EXIT.ok;
     }
-    if (isCommand(cmd) && wantsHelp(rest)) {
-      process.stdout.write(commandHelp(cmd));
+    if (isCommand(spec) && wantsHelp(rest)) {
+      process.stdout.write(commandHelp(spec));
       return EXIT.ok;
     }
     switch (cmd) {
@@ -33,14 +36,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'sandbox':
         return await (await import('./sandbox.ts')).sandboxCommand(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, diagnose, sandbox (hybrid-doctor help)' });
+        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, lint harbor, diagnose, sandbox (hybrid-doctor help)' });
     }
   } catch (err) {
     if (err instanceof UsageError || String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`hybrid-doctor: ${redactor.text((err as Error).message)}\n`);
       const hint = (err as UsageError).hint;
       if (hint) process.stderr.write(`hint: ${hint}\n`);
-      else if (isCommand(cmd)) process.stderr.write(`hint: hybrid-doctor help ${cmd}\n`);
+      else if (isCommand(spec)) process.stderr.write(`hint: hybrid-doctor help ${spec === 'lintHarbor' ? 'lint harbor' : spec}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`hybrid-doctor: internal error (please report): ${redactor.text(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);

@@ -72,6 +72,22 @@ export const COMMANDS = {
       help: HELP_OPTION,
     },
   },
+  lintHarbor: {
+    name: 'lint harbor',
+    args: 'FILE',
+    summary: "Check a Harbor v2.13 harbor.yml offline: the template's schema and prepare's rules, URL, HTTPS files, default passwords, metrics, Trivy, log and data retention.",
+    options: {
+      json: { type: 'boolean', description: 'Print the findings as JSON.' },
+      url: { type: 'string', value: 'URL', description: 'The Harbor URL nodes use (https://host[:port]); compared with hostname / external_url and checked against the certificate.' },
+      'metrics-url': { type: 'string', value: 'URL', description: 'The metrics URL Prometheus scrapes (http://host:9090/metrics); compared with metric.port and metric.path.' },
+      'prevent-vul': { type: 'boolean', description: 'Projects are expected to block vulnerable images: flag a Trivy that cannot update its database.' },
+      'scrape-config': { type: 'string', value: 'FILE', description: 'Prometheus config (prometheus.yml or a ConfigMap holding it) to lint against the metrics URL (--metrics-url, else the one harbor.yml configures).' },
+      help: HELP_OPTION,
+    },
+    notes: [
+      'Relative certificate paths are read from the folder of FILE. Malformed YAML or an unreadable FILE exits 2; findings exit 1 (info only: 0).',
+    ],
+  },
   diagnose: {
     name: 'diagnose',
     args: '[POD]',

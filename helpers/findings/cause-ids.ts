@@ -104,6 +104,15 @@ export const PROJECT_CAUSES = {
   // live mode (helpers/kube/probe-namespace.ts)
   'cluster.probe-cleanup-failed': { severity: 'warning', meaning: "hybrid-doctor could not delete its own probe namespace (probe pods, the probe pull secret) at the end of a probe; it stays until deleted by hand or by a later run's garbage collection" },
   'dns.slow': { severity: 'warning', meaning: 'a resolver answers, but slower than the latency warning threshold (every pull and every pod lookup waits for it)' },
+  // harbor.yml lint (helpers/harbor-config/): the installation's own configuration file
+  'harbor.config-invalid': { severity: 'error', meaning: "harbor.yml does not parse, or breaks Harbor v2.13's harbor.yml.tmpl schema or a rule Harbor's `prepare` enforces (wrong type, missing key, placeholder hostname)" },
+  'harbor.config-unknown-key': { severity: 'warning', meaning: 'harbor.yml has a key Harbor v2.13 does not read (often a typo such as `hostnmae`): the setting silently does nothing' },
+  'harbor.config-http-only': { severity: 'warning', meaning: 'harbor.yml has no https section: Harbor serves plain HTTP and nodes must treat it as an insecure registry' },
+  'harbor.config-certificate': { severity: 'error', meaning: "harbor.yml's https certificate or private key is missing, unreadable, mismatched, expired, or does not cover the hostname" },
+  'harbor.config-default-password': { severity: 'error', meaning: "harbor.yml keeps a default password published in Harbor's template (harbor_admin_password or database.password)" },
+  'harbor.config-metrics': { severity: 'warning', meaning: "harbor.yml disables metrics, or serves them on a port or path other than the one the target's metrics URL scrapes" },
+  'harbor.config-trivy-off': { severity: 'warning', meaning: 'projects are expected to block vulnerable images, but harbor.yml leaves Trivy without vulnerability database updates' },
+  'harbor.config-retention': { severity: 'warning', meaning: 'harbor.yml keeps registry data on a temporary path, or rotates logs away so fast that the evidence of a failed pull is gone' },
 } as const;
 
 export const CAUSES = { ...CONTRACT_CAUSES, ...PROJECT_CAUSES } as const;

@@ -23,6 +23,7 @@ export const targetSchema = z.strictObject({
     ipAddress: z.string().optional().describe('an IP address clients also use for the registry (checked against IP SANs)'),
     admin: z.strictObject({ username: z.string().min(1), password: secretSource }).optional().describe('admin or project-admin credentials for read-only API checks (robot state, project posture)'),
     projects: z.array(z.string().min(1)).default([]).describe('projects whose posture to check; defaults to the projects of the probe images'),
+    config: z.string().optional().describe("the installation's harbor.yml (file path) to lint against Harbor v2.13's template and this target (URL, metrics, projects)"),
     trustedRealms: z
       .array(z.url({ protocol: /^https?$/ }))
       .optional()

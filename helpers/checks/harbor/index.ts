@@ -4,6 +4,7 @@ import { getProject, getProjectScanner, getSystemInfo, harborGet, harborHealth, 
 import { harborUrl } from '../../registry/http.ts';
 import { harborImages, projectOf } from '../../registry/probe-images.ts';
 import { isTransportOwned, reportOnce, transportOutcome } from '../../registry/reachability.ts';
+import { harborConfigCheck } from './config.ts';
 import { blocked, mergeSubjects, notApplicable, notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 
 /**
@@ -201,5 +202,5 @@ const contentTrustCheck: Check = {
   },
 };
 
-/** harbor suite: ping, health, systeminfo, project posture, content trust. */
-export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, contentTrustCheck];
+/** harbor suite: ping, health, systeminfo, project posture, content trust, harbor.yml lint. */
+export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, contentTrustCheck, harborConfigCheck];
