@@ -33,6 +33,11 @@ export interface CertFacts {
   /** Subject equals issuer and the certificate verifies with its own key. */
   selfSigned: boolean;
   fingerprint256: string;
+  /** subjectKeyIdentifier / authorityKeyIdentifier (hex), when the extensions are present. */
+  subjectKeyId?: string;
+  authorityKeyId?: string;
+  /** Authority Information Access caIssuers URLs (where the issuer's certificate can be fetched). */
+  caIssuers?: string[];
   pem: string;
 }
 
@@ -54,6 +59,10 @@ export function parseCert(input: Buffer | string): ParsedCert {
   const ku = p.getExtension(x509.KeyUsagesExtension);
   const eku = p.getExtension(x509.ExtendedKeyUsageExtension);
   const names = san?.names.items ?? [];
+  const ski = p.getExtension(x509.SubjectKeyIdentifierExtension);
+  const aki = p.getExtension(x509.AuthorityKeyIdentifierExtension);
+  const aia = p.getExtension(x509.AuthorityInfoAccessExtension);
+  const caIssuers = (aia?.caIssuers ?? []).filter((n) => n.type === 'url').map((n) => n.value);
   let signatureAlgorithm = 'unknown';
   let signatureHash = '';
   try {
@@ -93,6 +102,9 @@ export function parseCert(input: Buffer | string): ParsedCert {
     publicKey: { type: pk.asymmetricKeyType ?? 'unknown', ...(bits !== undefined ? { bits } : {}), ...(curve ? { curve } : {}) },
     selfSigned,
     fingerprint256: node.fingerprint256,
+    ...(ski?.keyId ? { subjectKeyId: ski.keyId.toLowerCase() } : {}),
+    ...(aki?.keyId ? { authorityKeyId: aki.keyId.toLowerCase() } : {}),
+    ...(caIssuers.length ? { caIssuers } : {}),
     pem: node.toString(),
   };
   return { node, facts };

@@ -64,11 +64,47 @@ export const judgeTrust: Judge = (s) => {
   };
   if (s.chain.trust !== 'untrusted') return { findings: [], evidence };
   const issuer = s.chain.unresolvedIssuer ?? '';
+  const u = untrustedReading(s);
+  if (u.cause === 'tls.chain-incomplete') {
+    return {
+      findings: [certFinding(s, 'tls.chain-incomplete', leafOf(s), { issuer }, { verification: s.probe.verify, candidates: u.candidates, reading: u.why })],
+      evidence: { ...evidence, reading: u.why, candidates: u.candidates },
+    };
+  }
   return {
-    findings: [certFinding(s, 'tls.untrusted-ca', leafOf(s), { issuer, code: s.probe.verify?.code ?? '', detail: `no certificate in the trust bundle issued "${issuer}"` }, { verification: s.probe.verify })],
-    evidence,
+    findings: [certFinding(s, 'tls.untrusted-ca', leafOf(s), { issuer, code: s.probe.verify?.code ?? '', detail: `no certificate in the trust bundle issued "${issuer}"${u.decide ? `; ${u.decide}` : ''}` }, { verification: s.probe.verify, candidates: u.candidates, reading: u.why })],
+    evidence: { ...evidence, reading: u.why, candidates: u.candidates },
   };
 };
+
+const orgOf = (dn: string): string | undefined => /(?:^|,\s*)O=([^,]+)/.exec(dn)?.[1]?.trim();
+
+/**
+ * An unverifiable chain has two readings when the served chain stops at a certificate that is
+ * not self-signed: the server omits an intermediate that the bundle's CA issued (the bundle
+ * holds only the root), or the certificate comes from another CA altogether. What the evidence
+ * allows:
+ * - the served chain ends in a self-signed root the bundle lacks → another CA (nothing missing);
+ * - the missing issuer's organisation is that of a bundle CA (same O=), or its key id is
+ *   unknown while the served top carries no intermediates at all → the omitted intermediate is
+ *   the likelier reading: tls.chain-incomplete, naming the other candidate;
+ * - otherwise another CA, naming the omitted-intermediate reading and what decides (fetching the
+ *   issuer from AIA caIssuers where present, then `openssl verify -untrusted`).
+ * Go does not chase AIA, and hybrid-doctor does not fetch it either (probes go to the target only).
+ */
+function untrustedReading(s: JudgedSession): { cause: 'tls.untrusted-ca' | 'tls.chain-incomplete'; candidates: string[]; why: string; decide?: string } {
+  const top = s.chain.served[s.chain.served.length - 1]?.facts;
+  if (!top || top.selfSigned) return { cause: 'tls.untrusted-ca', candidates: ['tls.untrusted-ca'], why: top ? `the server sends its own root "${top.subject}", which the trust bundle does not hold: another CA` : 'no certificate served' };
+  const missing = top.issuer;
+  const aia = top.caIssuers?.length ? ` (its certificate is published at ${top.caIssuers.join(', ')})` : '';
+  const decide = `to decide, get "${missing}"${aia} and run \`openssl verify -CAfile <bundle> -untrusted issuer.crt server.crt\`: if it verifies, the server omits that intermediate (tls.chain-incomplete); if not, the bundle is for another CA`;
+  const org = orgOf(missing);
+  const sameOrg = org !== undefined && s.bundle.certs.some((c) => orgOf(c.facts.subject) === org);
+  if (sameOrg) {
+    return { cause: 'tls.chain-incomplete', candidates: ['tls.chain-incomplete', 'tls.untrusted-ca'], why: `the served chain stops at "${top.subject}", issued by "${missing}", which is not served; the bundle holds a CA of the same organisation (O=${org}): most likely the server omits that intermediate. ${decide}` };
+  }
+  return { cause: 'tls.untrusted-ca', candidates: ['tls.untrusted-ca', 'tls.chain-incomplete'], why: `the served chain stops at "${top.subject}", issued by "${missing}", which neither the server nor the bundle provides. ${decide}`, decide };
+}
 
 /**
  * tls.hostname: the leaf names the registry host among its DNS SANs. The Common Name is never

@@ -16,6 +16,7 @@ const HOST = 'harbor.test';
 const dir = mkdtempSync(join(tmpdir(), 'hd-tls-'));
 let pki: Pki;
 let otherRoot: IssuedCert;
+let orgPki: Pki;
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
 
@@ -71,6 +72,8 @@ interface Scenario {
   expected: Record<string, string[]>;
   /** Checks that cannot judge this chain, by not-checked kind (ip-san is not-configured unless the target names an IP). */
   notChecked?: Record<string, string>;
+  /** Evidence a check must carry (partial match), by check id. */
+  evidence?: Record<string, Record<string, unknown>>;
 }
 
 const base = (port: number, bundle: string, extra: Record<string, unknown> = {}) => ({
@@ -136,9 +139,22 @@ const scenarios: Scenario[] = [
     expected: { 'chain-complete': ['tls.chain-incomplete'] },
   },
   {
+    // Nothing tells the omitted intermediate from another CA here (no O=, no AIA): both named.
     name: 'server omits the intermediate; bundle has the root only',
     build: async () => ({ leaf: pki.server, served: pki.server.certPem }),
     expected: { 'trust': ['tls.untrusted-ca'] },
+    evidence: { trust: { candidates: ['tls.untrusted-ca', 'tls.chain-incomplete'] } },
+  },
+  {
+    // The missing issuer belongs to the bundle CA's organisation: the omitted intermediate is the reading.
+    name: 'server omits the intermediate; bundle has the root only, same organisation',
+    build: async () => {
+      orgPki = await createPki({ name: 'Example Corp', root: { organization: 'Example Corp' }, intermediate: { organization: 'Example Corp' }, server: { dnsNames: [HOST], ipAddresses: ['127.0.0.1'] } });
+      return { leaf: orgPki.server, served: orgPki.server.certPem };
+    },
+    bundle: () => orgPki.root.certPem,
+    expected: { 'trust': ['tls.chain-incomplete'] },
+    evidence: { trust: { candidates: ['tls.chain-incomplete', 'tls.untrusted-ca'] } },
   },
   {
     name: 'misordered: root before intermediate',
@@ -178,6 +194,7 @@ describe('tls checks against real TLS servers on 127.0.0.1', () => {
     const notChecked: Record<string, string> = { ...(ipConfigured ? {} : { 'ip-san': 'not-configured' }), ...sc.notChecked };
     expect(Object.fromEntries(results.map((r) => [r.id, r.notChecked ? `not-checked (${r.notChecked})` : r.status])))
       .toEqual(Object.fromEntries(tlsChecks.map((c) => [c.id, sc.expected[c.id] ? 'failed' : notChecked[c.id] ? `not-checked (${notChecked[c.id]})` : 'passed'])));
+    for (const [id, ev] of Object.entries(sc.evidence ?? {})) expect(results.find((r) => r.id === id)?.evidence, id).toMatchObject(ev);
     const hs = results.find((r) => r.id === 'handshake')!;
     expect(hs.evidence?.servedChain).toBeInstanceOf(Array);
     expect(JSON.stringify(hs.evidence)).toContain('BEGIN CERTIFICATE');
