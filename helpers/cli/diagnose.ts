@@ -45,6 +45,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   let correlation: { checks: CheckResult[]; findings: Finding[] } = { checks: [], findings: [] };
   try {
     let prior: Finding[] = [];
+    let verifiedHosts: string[] = [];
     if (values.target && !values['no-correlate']) {
       progress.phase(`checking ${CORRELATION_SUITES.join(', ')} first (to name the cause behind a symptom)`);
       const { runSuites } = await import('../runner/run-suites.ts');
@@ -54,6 +55,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
       prior = run.findings;
       correlation = run;
+      if (run.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed')) verifiedHosts = [new URL(target.harbor.url).host];
       timings?.mark(`correlation (${CORRELATION_SUITES.join(', ')})`);
       for (const c of run.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
     } else timings?.add(`correlation (${values.target ? '--no-correlate' : 'no --target'}: skipped)`, 0);
@@ -68,6 +70,8 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       ...(pod ? { pod } : {}),
       allNamespaces: Boolean(values['all-namespaces']),
       priorFindings: prior,
+      verifiedHosts,
+      readOnly: Boolean(values['read-only']) || !target.kubernetes?.allowProbes,
       withTarget: Boolean(values.target),
       signal,
       ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
@@ -169,6 +173,8 @@ export function renderDiagnosis(r: Report): string {
       const why = p.correlation ? ` (symptom ${p.symptom}; ${p.correlation.prior} on ${p.correlation.subject})` : '';
       out.push(`  · ${p.namespace}/${p.pod} on ${p.node ?? '(unscheduled)'}${why}`);
       out.push(`      ${p.evidence.message.slice(0, 300)}`);
+      if (p.reading) out.push(`      reading: ${p.reading}`);
+      for (const w of p.nodeWarnings ?? []) out.push(`      also on ${p.node}: ${w.cause} — ${w.message.slice(0, 200)}`);
     }
     if (pods.length > 10) out.push(`  · … and ${pods.length - 10} more`);
   }

@@ -198,6 +198,18 @@ describe('diagnose against a real kube-apiserver', () => {
     expect(series.evidence.events[0]).toMatchObject({ count: 3 });
   });
 
+  it('read-only, served chain verified: unknown authority is read as the node side, with the probe that decides; node warnings below', async () => {
+    const warn = finding('node.insecure-skip-verify', { subject: 'node/hybrid-1', params: { node: 'hybrid-1', host: 'other.registry.test' } });
+    const r = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings: [warn], verifiedHosts: [H], readOnly: true });
+    const p = r.pods[0]!;
+    expect(p.cause).toBe('tls.untrusted-ca');
+    expect(p.reading).toMatch(/verifies with the target's CA bundle .*this node's trust is what fails.*re-run without --read-only.*nodes\/node-probe/);
+    expect(p.nodeWarnings).toEqual([expect.objectContaining({ cause: 'node.insecure-skip-verify', subject: 'node/hybrid-1' })]);
+    // Without the verified chain, nothing is claimed about the node side.
+    const plain = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings: [warn] });
+    expect(plain.pods[0]!.reading).toBeUndefined();
+  });
+
   it('groups pods by cause, node, node type and namespace, one finding per cause and namespace', async () => {
     const r = await diagnose({ kube, allNamespaces: true, priorFindings });
     const never = r.groups.find((g) => g.cause === 'image.pull-never')!;

@@ -43,6 +43,13 @@ export interface DiagnoseOptions {
   allNamespaces?: boolean;
   /** Findings of the registry / node / pull-secret checks run before (correlation input). */
   priorFindings?: Finding[] | (() => Finding[]);
+  /**
+   * Registry hosts whose served chain the run verified against the target's CA bundle (tls/trust
+   * passed). A pod that still sees "unknown authority" there has a node-side trust problem.
+   */
+  verifiedHosts?: string[];
+  /** Node probes were not allowed (read-only): node-side causes can be pointed at, not seen. */
+  readOnly?: boolean;
   signal?: AbortSignal;
   /** Label selector that marks hybrid nodes (target.kubernetes.hybridSelector). */
   hybridSelector?: string;
@@ -89,6 +96,10 @@ export interface DiagnosedPod {
   rule: string;
   correlation?: { rule: string; prior: CauseId; subject: string; check?: string };
   evidence: { message: string; source: string; events: { reason: string; message: string; count: number; last?: string }[]; pullSecrets?: PullSecretEvidence; targetWouldAdd?: string };
+  /** What the evidence at hand allows beyond the cause, and which check would decide (e.g. read-only). */
+  reading?: string;
+  /** Warnings the run's checks found on this pod's node (e.g. skip_verify), shown below the root cause. */
+  nodeWarnings?: { cause: CauseId; subject: string; message: string; check?: string }[];
   remediation: Remediation;
 }
 
@@ -215,6 +226,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const priorsRaw = typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
   const priors: PriorFacts[] = priorsRaw.map(priorFacts);
   const withTarget = opts.withTarget ?? priorsRaw.length > 0;
+  const verifiedHosts = new Set((opts.verifiedHosts ?? []).map(normalizeHost));
 
   const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -382,6 +394,17 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const node = pod.spec?.nodeName;
     const corr = correlate(symptomC.cause, { namespace: ns, ...(node ? { node } : {}), hosts, secrets }, [...podPriors, ...priors], opts.rules);
     const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: new Date(e.last).toISOString() } : {}) }));
+    // Served chain verified, node still says unknown authority: the node's trust, whatever the
+    // classifier's generic advice ("install the CA, or fix the served chain") would suggest.
+    const verified = corr.root === 'tls.untrusted-ca' ? hosts.find((h) => verifiedHosts.has(h)) : undefined;
+    const reading = verified
+      ? `the chain ${verified} serves verifies with the target's CA bundle (tls/trust passed), so the served chain is fine and this node's trust is what fails: its certs.d/${verified}/ca.crt is missing or holds another CA, or containerd does not read certs.d. ${opts.readOnly ? 'Read-only, the node cannot be looked at: re-run without --read-only with kubernetes.allowProbes (nodes/node-probe reads certs.d and the containerd config) to name which.' : 'nodes/node-probe names which when kubernetes.allowProbes is on.'}`
+      : undefined;
+    const nodeWarnings = node
+      ? priorsRaw
+          .filter((f) => f.severity === 'warning' && f.cause !== corr.root && (f.params?.node === node || f.subject === node || f.subject.startsWith(`${node}/`) || f.subject.startsWith(`${node}:`)))
+          .map((f) => ({ cause: f.cause, subject: f.subject, message: red(f.message), ...(f.check ? { check: f.check } : {}) }))
+      : [];
     diagnosed.push({
       namespace: ns,
       pod: pod.metadata.name,
@@ -394,6 +417,8 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       rule: symptomC.rule,
       ...(corr.rule && corr.prior ? { correlation: { rule: corr.rule.id, prior: corr.prior.cause, subject: corr.prior.subject, ...(corr.prior.check ? { check: corr.prior.check } : {}) } } : {}),
       evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence, ...(cluster ? { pullSecrets: cluster.evidence } : {}), ...(withTarget ? {} : { targetWouldAdd: targetWouldAdd(corr.root) }) },
+      ...(reading ? { reading } : {}),
+      ...(nodeWarnings.length ? { nodeWarnings } : {}),
       remediation: { summary: '', steps: [], docs: [] },
     });
     const image = containers[0]?.image || symptomC.params.image;
