@@ -15,6 +15,7 @@ import { fetch, type Dispatcher } from 'undici';
 import { UsageError } from '../errors.ts';
 import type { Target } from '../target/load.ts';
 import { KubeApiError, toKubeError } from './errors.ts';
+import { decodeList, PROTOBUF_TYPE, statusMessage, type ProtoItem } from './protobuf.ts';
 
 /** Default per-request timeout; list pages of 500 objects come back well within it. */
 export const DEFAULT_REQUEST_MS = 10_000;
@@ -45,6 +46,15 @@ export interface ListOptions {
    * controllers do for big lists; much cheaper for the API server and etcd.
    */
   fromCache?: boolean;
+}
+
+/** listEach's options; `protobuf` decodes only the fields the caller reads (protobuf.ts). */
+export interface ListEachOptions<T> extends ListOptions {
+  /**
+   * Ask for protobuf (JSON still accepted: a server or proxy that answers JSON is parsed as
+   * before) and decode each item with this reader: only the fields it names, no JSON text.
+   */
+  protobuf?: ProtoItem<T>;
 }
 
 /** A list response as the API server sends it (raw JSON, no client-side deserialization). */
@@ -175,27 +185,68 @@ export class KubeClient {
    * caller can keep only what it needs (diagnose keeps the events of failing pods only).
    * Returns how many items were seen and whether `maxItems` cut the list short.
    */
-  async listEach<T>(path: string, onItem: (item: T) => void, opts: ListOptions = {}): Promise<{ seen: number; truncated: boolean }> {
+  async listEach<T>(path: string, onItem: (item: T) => void, opts: ListEachOptions<T> = {}): Promise<{ seen: number; truncated: boolean }> {
     let cont: string | undefined;
     let seen = 0;
     const limit = opts.limit ?? DEFAULT_PAGE;
     const max = opts.maxItems ?? Number.POSITIVE_INFINITY;
+    const what = opts.what ?? `list ${path}`;
+    const each = (it: T) => {
+      seen++;
+      onItem(it);
+    };
     for (let page = 0; page < 1_000_000; page++) {
       opts.signal?.throwIfAborted();
-      const res = await this.request<RawList<T>>('GET', path, {
-        query: { limit: limit > 0 ? limit : undefined, continue: cont, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector, ...(opts.fromCache && !cont ? { resourceVersion: '0' } : {}) },
-        what: opts.what ?? `list ${path}`,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      for (const it of res.items ?? []) {
-        seen++;
-        onItem(it);
+      // resourceVersion=0 on the first page only: the continue token carries the version after it.
+      const query = { limit: limit > 0 ? limit : undefined, continue: cont, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector, ...(opts.fromCache && !cont ? { resourceVersion: '0' } : {}) };
+      if (opts.protobuf) {
+        cont = (await this.#listPage(path, query, what, opts.protobuf, each, opts.signal)) || undefined;
+      } else {
+        const res = await this.request<RawList<T>>('GET', path, { query, what, ...(opts.signal ? { signal: opts.signal } : {}) });
+        for (const it of res.items ?? []) each(it);
+        cont = res.metadata?.continue || undefined;
       }
-      cont = res.metadata?.continue || undefined;
       if (!cont) return { seen, truncated: false };
       if (seen >= max) return { seen, truncated: true };
     }
     return { seen, truncated: true };
+  }
+
+  /** One list page asked for as protobuf (JSON accepted); items go to `each` as decoded. Returns the continue token. */
+  async #listPage<T>(path: string, query: Record<string, string | number | undefined>, what: string, item: ProtoItem<T>, each: (it: T) => void, signal: AbortSignal | undefined): Promise<string> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    let body: Buffer;
+    let type: string;
+    try {
+      const auth = await this.#authFor();
+      const res = await fetch(url, {
+        headers: { ...auth.headers, accept: `${PROTOBUF_TYPE}, application/json;q=0.9` },
+        signal: this.requestSignal(undefined, signal),
+        ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
+      });
+      body = Buffer.from(await res.arrayBuffer());
+      type = res.headers.get('content-type') ?? '';
+      if (res.status < 200 || res.status > 299) {
+        let message = type.startsWith(PROTOBUF_TYPE) ? statusMessage(body) : undefined;
+        if (!message) {
+          const text = body.toString('utf8', 0, Math.min(body.length, 64 * 1024));
+          try {
+            const m = (JSON.parse(text) as { message?: unknown }).message;
+            if (typeof m === 'string') message = m;
+          } catch {
+            message = text.slice(0, 300);
+          }
+        }
+        throw new KubeApiError(what, statusKind(res.status), message || `HTTP ${res.status}`, res.status);
+      }
+    } catch (err) {
+      throw toKubeError(err, what);
+    }
+    if (type.startsWith(PROTOBUF_TYPE)) return decodeList(body, item, each).continue;
+    const res = JSON.parse(body.toString('utf8')) as RawList<T>;
+    for (const it of res.items ?? []) each(it);
+    return res.metadata?.continue ?? '';
   }
 
   /** Every item of a list (paginated; see listEach). */
