@@ -99,9 +99,16 @@ function time(r: ProtoReader, end: number, micro: boolean): string | undefined {
     else r.skip(t & 7, end);
   }
   if (!any || s > MAX_SECONDS) return undefined;
-  const iso = new Date(s * 1000).toISOString().slice(0, 19);
+  // Memoised per second: the timestamps of a list repeat (bursts of events, pods created together).
+  let iso = isoSeconds.get(s);
+  if (iso === undefined) {
+    if (isoSeconds.size >= 4096) isoSeconds.clear();
+    iso = new Date(s * 1000).toISOString().slice(0, 19);
+    isoSeconds.set(s, iso);
+  }
   return micro ? `${iso}.${String(Math.floor(n / 1000)).padStart(6, '0')}Z` : `${iso}Z`;
 }
+const isoSeconds = new Map<number, string>();
 
 /** map<string,string> entry { key = 1; value = 2 }. */
 function mapEntry(r: ProtoReader, end: number, into: Record<string, string>): void {
@@ -424,28 +431,123 @@ function unwrap(body: Buffer): { r: ProtoReader; end: number } {
 }
 
 /**
- * Decodes a list response (PodList, EventList, NodeList, ...) item by item: `onItem` gets each
- * decoded item as soon as it is read. Returns the list's `continue` token ('' on the last page).
+ * Field header at b[off]: tag, where the field's data starts and its size (length-delimited:
+ * the length; varint: 0, the value is part of the header; fixed64/32: 8/4). Undefined when the
+ * header itself is not complete yet (streaming).
  */
-export function decodeList<T>(body: Buffer, item: ProtoItem<T>, onItem: (it: T) => void): { continue: string } {
-  const { r, end } = unwrap(body);
-  let cont = '';
-  while (r.p < end) {
-    const t = r.varint();
-    if (t === T(2, 2)) {
-      const ie = r.end(end);
-      onItem(item(r, ie));
-      r.p = ie;
-    } else if (t === T(1, 2)) {
-      const me = r.end(end);
-      while (r.p < me) {
-        const mt = r.varint();
-        if (mt === T(3, 2)) cont = r.str(me);
-        else r.skip(mt & 7, me);
-      }
-    } else r.skip(t & 7, end);
+function header(b: Buffer, off: number): { tag: number; data: number; size: number } | undefined {
+  const readVarint = (): number | undefined => {
+    let r = 0;
+    let m = 1;
+    for (let i = 0; i < 10; i++) {
+      const x = b[off++];
+      if (x === undefined) return undefined;
+      r += (x & 0x7f) * m;
+      if (x < 0x80) return r;
+      m *= 128;
+    }
+    throw new ProtobufError('varint longer than 10 bytes');
+  };
+  const tag = readVarint();
+  if (tag === undefined) return undefined;
+  const wt = tag & 7;
+  if (wt === 2) {
+    const len = readVarint();
+    return len === undefined ? undefined : { tag, data: off, size: len };
   }
-  return { continue: cont };
+  if (wt === 0) return readVarint() === undefined ? undefined : { tag, data: off, size: 0 };
+  if (wt === 1 || wt === 5) return { tag, data: off, size: wt === 1 ? 8 : 4 };
+  throw new ProtobufError(`unsupported wire type ${wt}`);
+}
+
+/**
+ * Decodes a list response (PodList, EventList, NodeList, ...) while it streams in: `push` each
+ * body chunk as it arrives; every item is decoded (and handed to `onItem`) as soon as its bytes
+ * are complete, and its bytes dropped. Memory is one chunk plus one item, whatever the list's
+ * size (the watch cache answers a 50,000-pod list in ONE response: `limit` is not honoured for
+ * it), and decoding overlaps the transfer. `end()` returns the list's `continue` token ('' on
+ * the last page).
+ */
+export class ListDecoder<T> {
+  readonly #item: ProtoItem<T>;
+  readonly #onItem: (it: T) => void;
+  #b: Buffer = Buffer.alloc(0);
+  #off = 0;
+  /** Absolute body offset of #b[0]. */
+  #base = 0;
+  /** 0: magic, 1: envelope fields, 2: inside the envelope's `raw` (the list message). */
+  #stage = 0;
+  #rawEnd = 0;
+  #sawRaw = false;
+  #continue = '';
+
+  constructor(item: ProtoItem<T>, onItem: (it: T) => void) {
+    this.#item = item;
+    this.#onItem = onItem;
+  }
+
+  push(chunk: Uint8Array): void {
+    const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#off >= this.#b.length) {
+      this.#base += this.#b.length;
+      this.#b = c;
+    } else {
+      this.#base += this.#off;
+      this.#b = Buffer.concat([this.#b.subarray(this.#off), c]);
+    }
+    this.#off = 0;
+    this.#drain();
+  }
+
+  end(): { continue: string } {
+    if (this.#stage !== 1 || !this.#sawRaw || this.#off < this.#b.length) throw new ProtobufError('list response ends in the middle of a message');
+    return { continue: this.#continue };
+  }
+
+  #drain(): void {
+    const b = this.#b;
+    for (;;) {
+      const avail = b.length - this.#off;
+      if (this.#stage === 0) {
+        if (avail < MAGIC.length) return;
+        for (let i = 0; i < MAGIC.length; i++) if (b[this.#off + i] !== MAGIC[i]) throw new ProtobufError('not a Kubernetes protobuf message (no k8s\\0 prefix)');
+        this.#off += MAGIC.length;
+        this.#stage = 1;
+        continue;
+      }
+      if (this.#stage === 2 && this.#base + this.#off >= this.#rawEnd) {
+        if (this.#base + this.#off > this.#rawEnd) throw new ProtobufError('list item runs past the list');
+        this.#stage = 1;
+        continue;
+      }
+      if (avail === 0) return;
+      const h = header(b, this.#off);
+      if (!h) return;
+      if (this.#stage === 1 && h.tag === T(2, 2)) {
+        // Enter `raw` (the list itself) without waiting for all of it.
+        this.#off = h.data;
+        this.#rawEnd = this.#base + h.data + h.size;
+        this.#stage = 2;
+        this.#sawRaw = true;
+        continue;
+      }
+      const end = h.data + h.size;
+      if (end > b.length) return; // the rest of this field is in a later chunk
+      if (this.#stage === 1) {
+        if (h.tag === T(3, 2) && h.size > 0) throw new ProtobufError(`unsupported content encoding ${b.toString('utf8', h.data, end)}`);
+      } else if (h.tag === T(2, 2)) {
+        this.#onItem(this.#item(new ProtoReader(b, h.data), end));
+      } else if (h.tag === T(1, 2)) {
+        const r = new ProtoReader(b, h.data);
+        while (r.p < end) {
+          const t = r.varint();
+          if (t === T(3, 2)) this.#continue = r.str(end);
+          else r.skip(t & 7, end);
+        }
+      }
+      this.#off = end;
+    }
+  }
 }
 
 /** The `message` (field 3) of a meta/v1 Status sent as protobuf (an error answer); undefined when unreadable. */
