@@ -185,14 +185,29 @@ function podSecrets(pod: Pod): string[] {
   return (pod.spec?.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
 }
 
+/**
+ * parseReference memoised per text: thousands of failing pods share a handful of images, and the
+ * analysis asks for each pod's image up to three times (host, registry as written, secrets).
+ */
+const refMemo = new Map<string, ReturnType<typeof parseReference>>();
+function parseRef(image: string): ReturnType<typeof parseReference> {
+  let r = refMemo.get(image);
+  if (!r) {
+    if (refMemo.size >= 10_000) refMemo.clear();
+    r = parseReference(image);
+    refMemo.set(image, r);
+  }
+  return r;
+}
+
 function hostOf(image: string): string | undefined {
-  const r = parseReference(image);
+  const r = parseRef(image);
   return r.ok ? normalizeHost(r.ref.domain) : undefined;
 }
 
 /** The registry part of an image reference exactly as written (what a pull secret's auths key must equal). */
 function registryOf(image: string): string | undefined {
-  const r = parseReference(image);
+  const r = parseRef(image);
   return r.ok ? r.ref.domain : undefined;
 }
 
@@ -392,6 +407,14 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     return r;
   };
 
+  const symptomParamsMemo = new Map<Classification, FindingParams>();
+  const isoMemo = new Map<number, string>();
+  const isoOf = (ms: number): string => {
+    let t = isoMemo.get(ms);
+    if (t === undefined) isoMemo.set(ms, (t = new Date(ms).toISOString()));
+    return t;
+  };
+
   const diagnosed: DiagnosedPod[] = [];
   /** Params of each pod's finding: its pull error's, or those of the finding it was correlated with. */
   const paramsOf = new Map<DiagnosedPod, FindingParams>();
@@ -445,7 +468,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const hosts = [...new Set([...containers.map((c) => hostOf(c.image)), symptomC.params.host ? normalizeHost(symptomC.params.host) : undefined].filter((h): h is string => !!h))];
     const node = pod.spec?.nodeName;
     const corr = correlate(symptomC.cause, { namespace: ns, ...(node ? { node } : {}), hosts, secrets }, [...podPriors, ...priors], opts.rules);
-    const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: new Date(e.last).toISOString() } : {}) }));
+    const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: isoOf(e.last) } : {}) }));
     diagnosed.push({
       namespace: ns,
       pod: pod.metadata.name,
@@ -463,7 +486,12 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const image = containers[0]?.image || symptomC.params.image;
     const host = (image ? registryOf(image) : undefined) ?? symptomC.params.host;
     // Redacted here (memoised per text), so each pod's remediation can be rendered without another pass.
-    const symptomParams: FindingParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
+    // Memoised per classification (itself memoised per text): pods sharing a message share these params.
+    let symptomParams = symptomParamsMemo.get(symptomC);
+    if (!symptomParams) {
+      symptomParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
+      symptomParamsMemo.set(symptomC, symptomParams);
+    }
     paramsOf.set(
       diagnosed[diagnosed.length - 1]!,
       podFindingParams({ namespace: ns, pod: pod.metadata.name, ...(node ? { node } : {}), ...(image ? { image } : {}), ...(host ? { host } : {}) }, symptomParams, corr.rule ? corr.prior : undefined),
@@ -613,7 +641,7 @@ function judgeSecrets(pod: Pod, ns: string, containers: DiagnosedContainer[], ns
   const evidence: PullSecretEvidence = { referenced, serviceAccount: sa, keys: {} };
   if (!nsData || nsData.unavailable) return { priors: [], evidence: { ...evidence, unavailable: nsData?.unavailable ?? 'not read' } };
   for (const n of referenced) evidence.keys[n] = nsData.secrets.has(n) ? nsData.secrets.get(n)!.entries.map((e) => e.key) : null;
-  const refs = parseReference(containers[0]!.image);
+  const refs = parseRef(containers[0]!.image);
   if (!refs.ok) return { priors: [], evidence };
   const host = refs.ref.domain;
   const repository = refs.ref.repository;
