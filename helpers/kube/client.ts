@@ -15,7 +15,7 @@ import { fetch, type Dispatcher, type Response } from 'undici';
 import { UsageError } from '../errors.ts';
 import type { Target } from '../target/load.ts';
 import { KubeApiError, toKubeError } from './errors.ts';
-import { ListDecoder, PROTOBUF_TYPE, statusMessage, type ProtoItem } from './protobuf.ts';
+import { ListDecoder, PROTOBUF_TYPE, ProtobufError, statusMessage, type ProtoItem } from './protobuf.ts';
 
 /** Default per-request timeout; list pages of 500 objects come back well within it. */
 export const DEFAULT_REQUEST_MS = 10_000;
@@ -247,17 +247,24 @@ export class KubeClient {
     if (ok && type.startsWith(PROTOBUF_TYPE) && res.body) {
       const decoder = new ListDecoder(item, each);
       const reader = res.body.getReader();
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (err) {
-          throw toKubeError(err, what);
+      try {
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch (err) {
+            throw toKubeError(err, what);
+          }
+          if (chunk.done) break;
+          decoder.push(chunk.value);
         }
-        if (chunk.done) break;
-        decoder.push(chunk.value);
+        return decoder.end().continue;
+      } catch (err) {
+        // Stop the transfer (the connection is not left half-read), and name the request.
+        await reader.cancel().catch(() => undefined);
+        if (err instanceof ProtobufError) throw new KubeApiError(what, 'other', `unreadable protobuf answer (${err.message})`, undefined, err);
+        throw err;
       }
-      return decoder.end().continue;
     }
     let body: Buffer;
     try {

@@ -1,7 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createCoreEvent, createEventsV1, createNode, createPod, ensureNamespace } from '../../fixtures/kube/seed.ts';
+import { KubeClient } from './client.ts';
+import { KubeApiError } from './errors.ts';
 import { eventItem, ListDecoder, nodeItem, podItem, PROTOBUF_TYPE, ProtobufError, statusMessage, type ProtoItem } from './protobuf.ts';
 import { normalizeEvent, type CoreEvent, type Node, type Pod } from './types.ts';
 
@@ -107,5 +111,56 @@ describe('Kubernetes protobuf reader (real kube-apiserver answers)', () => {
     const denied = await get('/api/v1/pods', PROTOBUF_TYPE, api.viewerToken);
     expect(denied.status).toBe(403);
     expect(statusMessage(denied.body)).toMatch(/pods is forbidden: User "viewer" cannot list resource "pods"/);
+  });
+
+  /**
+   * KubeClient.listEach against a loopback server replaying answers: the real pod list (cut or
+   * whole), the same list as JSON (a server or proxy that ignores the protobuf Accept), a 403.
+   */
+  describe('KubeClient.listEach with protobuf', () => {
+    let replay: Server;
+    let client: KubeClient;
+    let answer: { status: number; type: string; body: Buffer } = { status: 200, type: 'text/plain', body: Buffer.alloc(0) };
+    beforeAll(async () => {
+      replay = createServer((_req, res) => res.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body));
+      await new Promise<void>((r) => replay.listen(0, '127.0.0.1', () => r()));
+      const port = (replay.address() as { port: number }).port;
+      const kc = new KubeConfig();
+      kc.loadFromString(JSON.stringify({ apiVersion: 'v1', kind: 'Config', 'current-context': 'r', clusters: [{ name: 'r', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }], users: [{ name: 'u', user: { token: 'x' } }], contexts: [{ name: 'r', context: { cluster: 'r', user: 'u' } }] }));
+      client = new KubeClient(kc, { requestMs: 5_000 });
+    });
+    afterAll(async () => {
+      await client?.close();
+      await new Promise<void>((r) => replay?.close(() => r()));
+    });
+
+    const names = async () => {
+      const seen: string[] = [];
+      await client.listEach<Pod>('/api/v1/pods', (p) => seen.push(p.metadata.name), { protobuf: podItem });
+      return seen;
+    };
+
+    it('decodes the protobuf answer, and parses a JSON one the same', async () => {
+      answer = await get(`/api/v1/namespaces/${NS}/pods`, PROTOBUF_TYPE);
+      expect(await names()).toEqual(['backoff', 'init', 'running', 'unscheduled']);
+      answer = await get(`/api/v1/namespaces/${NS}/pods`, 'application/json');
+      expect(answer.type).toMatch(/^application\/json/);
+      expect(await names()).toEqual(['backoff', 'init', 'running', 'unscheduled']);
+    });
+
+    it('a cut protobuf answer is a KubeApiError naming the request, not a partial list', async () => {
+      const whole = await get(`/api/v1/namespaces/${NS}/pods`, PROTOBUF_TYPE);
+      answer = { ...whole, body: whole.body.subarray(0, whole.body.length - 20) };
+      const err = await names().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeApiError);
+      expect((err as KubeApiError).message).toMatch(/^list \/api\/v1\/pods: other: unreadable protobuf answer/);
+    });
+
+    it("a protobuf 403 is 'forbidden' with the API server's message", async () => {
+      answer = await get('/api/v1/pods', PROTOBUF_TYPE, api.viewerToken);
+      const err = await names().catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'forbidden', status: 403 });
+      expect((err as KubeApiError).message).toMatch(/pods is forbidden: User "viewer"/);
+    });
   });
 });
