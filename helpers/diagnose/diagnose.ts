@@ -19,10 +19,12 @@ import { correlate, normalizeHost, podFindingParams, priorFacts, type Correlatio
  * (ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull, ...) or a sandbox that
  * cannot start because the pause image does not pull; ONE root cause per pod, grouped.
  *
- * Cost model (10,000 pods / 50,000 events in < 5 s): one paginated list of nodes, one of pods
- * (phase not Succeeded/Failed), and, only when some pod fails, one paginated list of pod events
- * streamed page by page, keeping only events of failing pods (indexed by involvedObject uid).
- * Classification is memoised per distinct text (thousands of pods share a handful of messages).
+ * Cost model (10,000 pods / 50,000 events; bench/diagnose-scale.ts, docs/benchmarks.md): one list
+ * of nodes and one of pods (phase not Succeeded/Failed), and the Warning events of the namespaces
+ * (or the one namespace / pod) with a failing pod, all concurrent, as protobuf decoded while it
+ * streams in down to the fields read; events are aggregated by involvedObject uid as they come,
+ * only those of failing pods kept. Classification is memoised per distinct text (thousands of pods
+ * share a handful of messages).
  */
 
 // Re-exported for the boundary check's existing import; defined in kube/types.ts (probe-runner needs it too).
