@@ -2,6 +2,7 @@
  * `npm run bench`: prints figures and ratios for the performance aims (never asserted in tests).
  *   npm run bench                 every bench
  *   npm run bench -- harbor-run   one of: harbor-run, harbor, sandbox-start, cluster-start, diagnose-scale, compare
+ *   npm run bench -- diagnose-scale --sizes 1000,10000,50000 --runs 5   a bench's own flags follow its name
  * Each bench module exports `run(): Promise<BenchResult[]>`, or is a script that prints its own figures.
  */
 import { existsSync } from 'node:fs';
@@ -24,7 +25,9 @@ const BENCHES: Record<string, string> = {
   compare: './compare-k8sgpt.ts',
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Bench names; other arguments are the benches' own flags (`--sizes 1000,10000`), values included.
+const argv = process.argv.slice(2);
+const wanted = argv.filter((a, i) => !a.startsWith('-') && (a in BENCHES || !argv[i - 1]?.startsWith('--')));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
 let failed = 0;
 for (const name of names) {

@@ -6,6 +6,7 @@ import { finding, renderRemediation } from '../findings/make-finding.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAccessProblem, kubeUsageError, KubeApiError } from '../kube/errors.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../kube/probe-namespace.ts';
+import { eventItem, nodeItem, podItem } from '../kube/protobuf.ts';
 import { matchesSelector, normalizeEvent, PULL_WAITING_REASONS, type ContainerStatus, type CoreEvent, type Node, type Pod, type PodEvent } from '../kube/types.ts';
 import { redactor } from '../redact.ts';
 import { parseReference } from '../registry/reference.ts';
@@ -18,10 +19,12 @@ import { correlate, normalizeHost, podFindingParams, priorFacts, type Correlatio
  * (ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull, ...) or a sandbox that
  * cannot start because the pause image does not pull; ONE root cause per pod, grouped.
  *
- * Cost model (10,000 pods / 50,000 events in < 5 s): one paginated list of nodes, one of pods
- * (phase not Succeeded/Failed), and, only when some pod fails, one paginated list of pod events
- * streamed page by page, keeping only events of failing pods (indexed by involvedObject uid).
- * Classification is memoised per distinct text (thousands of pods share a handful of messages).
+ * Cost model (10,000 pods / 50,000 events; bench/diagnose-scale.ts, docs/benchmarks.md): one list
+ * of nodes and one of pods (phase not Succeeded/Failed), and the Warning events of the namespaces
+ * (or the one namespace / pod) with a failing pod, all concurrent, as protobuf decoded while it
+ * streams in down to the fields read; events are aggregated by involvedObject uid as they come,
+ * only those of failing pods kept. Classification is memoised per distinct text (thousands of pods
+ * share a handful of messages).
  */
 
 // Re-exported for the boundary check's existing import; defined in kube/types.ts (probe-runner needs it too).
@@ -32,6 +35,34 @@ const BACKOFF_ONLY = /^Back-off pulling image "[^"]*"\.?$/;
 const ERROR_ONLY = /^Error: (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError)$/;
 const DEFAULT_HYBRID_SELECTOR = 'eks.amazonaws.com/compute-type=hybrid';
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+/** Concurrent per-namespace event lists (all namespaces); each is an etcd read on the API server's side. */
+const EVENT_LISTS = 4;
+
+/** Namespaces whose events to list, fed while the pods are listed; `next()` waits for one, or for close(). */
+class NamespaceQueue {
+  readonly #seen = new Set<string>();
+  readonly #items: string[] = [];
+  readonly #waiting: (() => void)[] = [];
+  #closed = false;
+  add(ns: string): void {
+    if (this.#seen.has(ns)) return;
+    this.#seen.add(ns);
+    this.#items.push(ns);
+    this.#waiting.shift()?.();
+  }
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#waiting.splice(0)) w();
+  }
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      const ns = this.#items.shift();
+      if (ns !== undefined) return ns;
+      if (this.#closed) return undefined;
+      await new Promise<void>((r) => this.#waiting.push(r));
+    }
+  }
+}
 
 export type NodeType = 'hybrid' | 'cloud' | 'unknown';
 
@@ -167,14 +198,29 @@ function podSecrets(pod: Pod): string[] {
   return (pod.spec?.imagePullSecrets ?? []).map((s) => s.name ?? '').filter(Boolean);
 }
 
+/**
+ * parseReference memoised per text: thousands of failing pods share a handful of images, and the
+ * analysis asks for each pod's image up to three times (host, registry as written, secrets).
+ */
+const refMemo = new Map<string, ReturnType<typeof parseReference>>();
+function parseRef(image: string): ReturnType<typeof parseReference> {
+  let r = refMemo.get(image);
+  if (!r) {
+    if (refMemo.size >= 10_000) refMemo.clear();
+    r = parseReference(image);
+    refMemo.set(image, r);
+  }
+  return r;
+}
+
 function hostOf(image: string): string | undefined {
-  const r = parseReference(image);
+  const r = parseRef(image);
   return r.ok ? normalizeHost(r.ref.domain) : undefined;
 }
 
 /** The registry part of an image reference exactly as written (what a pull secret's auths key must equal). */
 function registryOf(image: string): string | undefined {
-  const r = parseReference(image);
+  const r = parseRef(image);
   return r.ok ? r.ref.domain : undefined;
 }
 
@@ -238,16 +284,33 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     }
   };
 
-  // Nodes (node type), pods and pod Warning events are listed concurrently, each paginated and
-  // served from the API server's watch cache (see KubeClient ListOptions.fromCache).
+  // Nodes (node type), pods and pod Warning events are listed concurrently, each paginated, as
+  // protobuf decoded down to the fields read here (kube/protobuf.ts: the API server's JSON encoding
+  // and our JSON.parse were most of the time on big clusters), pods and nodes served from the API
+  // server's watch cache (`resourceVersion=0`, see KubeClient ListOptions.fromCache).
+  //
+  // Consistency trade-off of resourceVersion=0: the lists may be a moment (typically well under a
+  // second) behind etcd, and pods and events are not one snapshot anyway (separate lists). A
+  // diagnosis of pods stuck pulling for seconds to hours does not change with that lag; a quorum
+  // read would cost the API server and etcd a full read of every pod. `limit` is NOT honoured with
+  // RV=0 from the watch cache (measured on 1.33: 10,000 pods in one response, no continue token):
+  // paging is lost, which the streaming decoder makes harmless on our side (one chunk plus one pod
+  // in memory). Events are not cached, so their lists page as asked.
   const nodeType = new Map<string, NodeType>();
   const listNodes = kube
-    .listEach<Node>('/api/v1/nodes', (n) => (nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), listing()), { what: 'list nodes', limit, fromCache: true, ...(signal ? { signal } : {}) })
+    .listEach<Node>('/api/v1/nodes', (n) => (nodeType.set(n.metadata.name, matchesSelector(n.metadata.labels, selector) ? 'hybrid' : 'cloud'), listing()), { what: 'list nodes', limit, fromCache: true, protobuf: nodeItem, ...(signal ? { signal } : {}) })
     .then(() => doneAt('nodesDoneAt'))
     .catch((err: unknown) => {
       // A 403 on nodes only degrades the node type to unknown.
       if (!(err instanceof KubeApiError && err.kind === 'forbidden')) throw err;
     });
+
+  // All namespaces: events are listed per namespace, only in namespaces holding a failing or
+  // pending pod, each queued the moment the pods list shows one (so event lists overlap the pod
+  // list). Events are not in the API server's watch cache (kube-apiserver's default sizes leave
+  // them out): every event list is an etcd read, and per-namespace lists read only that
+  // namespace's key range, EVENT_LISTS at a time, instead of one sequential list of every event.
+  const eventNamespaces = all ? new NamespaceQueue() : undefined;
 
   // Pods: only what the analysis needs is kept (a raw pod is ~10x bigger than this).
   const failing: { pod: Pod; containers: DiagnosedContainer[] }[] = [];
@@ -267,21 +330,28 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const containers = failingContainers(p);
     if (containers.length) failing.push({ pod: compact(p), containers });
     else if (p.status?.phase === 'Pending' && p.metadata.uid) pending.push(compact(p));
+    else return;
+    if (eventNamespaces && p.metadata.namespace) eventNamespaces.add(p.metadata.namespace);
   };
   const listPods = (async () => {
-    if (opts.pod) {
-      consider(await kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
-    } else {
-      const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
-      const r = await kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', limit, fromCache: true, what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) });
-      if (r.truncated) truncated = true;
+    try {
+      if (opts.pod) {
+        consider(await kube.request<Pod>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(opts.pod)}`, { what: `get pod ${namespace}/${opts.pod}`, ...(signal ? { signal } : {}) }));
+      } else {
+        const path = all ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods`;
+        const r = await kube.listEach<Pod>(path, consider, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', limit, fromCache: true, protobuf: podItem, what: all ? 'list pods (all namespaces)' : `list pods in ${namespace}`, ...(opts.maxPods ? { maxItems: opts.maxPods } : {}), ...(signal ? { signal } : {}) });
+        if (r.truncated) truncated = true;
+      }
+      doneAt('podsDoneAt');
+    } finally {
+      eventNamespaces?.close();
     }
-    doneAt('podsDoneAt');
   })();
 
   // Pull failures, sandbox failures and missing-secret notices are all Warning events; Normal
   // ones (Pulling, BackOff "Back-off pulling image") carry no cause. Only events with a reason
-  // that can carry a pull error are kept (normalised, a few hundred bytes each), by pod uid.
+  // that can carry a pull error are kept (normalised, a few hundred bytes each), by pod uid: the
+  // 50,000 events of a big cluster are aggregated as they stream in, never held.
   const byUid = new Map<string, PodEvent[]>();
   let eventsScanned = 0;
   let eventsKept = 0;
@@ -290,25 +360,37 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   function listing(): void {
     opts.onProgress?.({ phase: 'listing', pods: podsScanned, events: eventsScanned, nodes: nodeType.size });
   }
+  const onEvent = (e: CoreEvent) => {
+    eventsScanned++;
+    listing();
+    const uid = e.involvedObject?.uid;
+    if (!uid || !e.reason || !EVENT_REASONS.has(e.reason)) return;
+    let list = byUid.get(uid);
+    if (!list) byUid.set(uid, (list = []));
+    list.push(normalizeEvent(e));
+    eventsKept++;
+  };
+  // Field selectors on events: kind and type only. One request per pull-failure `reason` (field
+  // selectors have no set form) would read the namespace's events from etcd once per reason.
+  const eventSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod},type=Warning` : 'involvedObject.kind=Pod,type=Warning';
+  const listEventsIn = async (ns: string | undefined): Promise<void> => {
+    const path = ns === undefined ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(ns)}/events`;
+    const r = await kube.listEach<CoreEvent>(path, onEvent, { fieldSelector: eventSelector, limit, fromCache: true, protobuf: eventItem, what: ns === undefined ? 'list pod events' : `list pod events in ${ns}`, ...(signal ? { signal } : {}) });
+    if (r.truncated) truncated = true;
+  };
   const listEvents = (async () => {
-    const path = all ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace!)}/events`;
-    const fieldSelector = opts.pod ? `involvedObject.kind=Pod,involvedObject.name=${opts.pod},type=Warning` : 'involvedObject.kind=Pod,type=Warning';
+    let stop = false;
+    const worker = async () => {
+      try {
+        for (let ns = await eventNamespaces!.next(); ns !== undefined && !stop; ns = await eventNamespaces!.next()) await listEventsIn(ns);
+      } catch (err) {
+        stop = true;
+        throw err;
+      }
+    };
     try {
-      const r = await kube.listEach<CoreEvent>(
-        path,
-        (e) => {
-          eventsScanned++;
-          listing();
-          const uid = e.involvedObject?.uid;
-          if (!uid || !e.reason || !EVENT_REASONS.has(e.reason)) return;
-          let list = byUid.get(uid);
-          if (!list) byUid.set(uid, (list = []));
-          list.push(normalizeEvent(e));
-          eventsKept++;
-        },
-        { fieldSelector, limit, fromCache: true, what: 'list pod events', ...(signal ? { signal } : {}) },
-      );
-      if (r.truncated) truncated = true;
+      if (eventNamespaces) await Promise.all(Array.from({ length: EVENT_LISTS }, worker));
+      else await listEventsIn(namespace);
       doneAt('eventsDoneAt');
     } catch (err) {
       if (err instanceof KubeApiError && err.kind === 'forbidden') eventsUnavailable = 'forbidden';
@@ -338,6 +420,14 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       redactMemo.set(text, r);
     }
     return r;
+  };
+
+  const symptomParamsMemo = new Map<Classification, FindingParams>();
+  const isoMemo = new Map<number, string>();
+  const isoOf = (ms: number): string => {
+    let t = isoMemo.get(ms);
+    if (t === undefined) isoMemo.set(ms, (t = new Date(ms).toISOString()));
+    return t;
   };
 
   const diagnosed: DiagnosedPod[] = [];
@@ -393,7 +483,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const hosts = [...new Set([...containers.map((c) => hostOf(c.image)), symptomC.params.host ? normalizeHost(symptomC.params.host) : undefined].filter((h): h is string => !!h))];
     const node = pod.spec?.nodeName;
     const corr = correlate(symptomC.cause, { namespace: ns, ...(node ? { node } : {}), hosts, secrets }, [...podPriors, ...priors], opts.rules);
-    const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: new Date(e.last).toISOString() } : {}) }));
+    const evEvidence = events.slice(0, maxEvents).map((e) => ({ reason: e.reason, message: red(e.message), count: e.count, ...(e.last ? { last: isoOf(e.last) } : {}) }));
     // Served chain verified, node still says unknown authority: the node's trust, whatever the
     // classifier's generic advice ("install the CA, or fix the served chain") would suggest.
     const verified = corr.root === 'tls.untrusted-ca' ? hosts.find((h) => verifiedHosts.has(h)) : undefined;
@@ -424,7 +514,12 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     const image = containers[0]?.image || symptomC.params.image;
     const host = (image ? registryOf(image) : undefined) ?? symptomC.params.host;
     // Redacted here (memoised per text), so each pod's remediation can be rendered without another pass.
-    const symptomParams: FindingParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
+    // Memoised per classification (itself memoised per text): pods sharing a message share these params.
+    let symptomParams = symptomParamsMemo.get(symptomC);
+    if (!symptomParams) {
+      symptomParams = Object.fromEntries(Object.entries(symptomC.params).map(([k, v]) => [k, typeof v === 'string' ? (k === 'detail' ? red(v).slice(0, 500) : red(v)) : v]));
+      symptomParamsMemo.set(symptomC, symptomParams);
+    }
     paramsOf.set(
       diagnosed[diagnosed.length - 1]!,
       podFindingParams({ namespace: ns, pod: pod.metadata.name, ...(node ? { node } : {}), ...(image ? { image } : {}), ...(host ? { host } : {}) }, symptomParams, corr.rule ? corr.prior : undefined),
@@ -574,7 +669,7 @@ function judgeSecrets(pod: Pod, ns: string, containers: DiagnosedContainer[], ns
   const evidence: PullSecretEvidence = { referenced, serviceAccount: sa, keys: {} };
   if (!nsData || nsData.unavailable) return { priors: [], evidence: { ...evidence, unavailable: nsData?.unavailable ?? 'not read' } };
   for (const n of referenced) evidence.keys[n] = nsData.secrets.has(n) ? nsData.secrets.get(n)!.entries.map((e) => e.key) : null;
-  const refs = parseReference(containers[0]!.image);
+  const refs = parseRef(containers[0]!.image);
   if (!refs.ok) return { priors: [], evidence };
   const host = refs.ref.domain;
   const repository = refs.ref.repository;
