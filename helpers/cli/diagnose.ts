@@ -174,6 +174,7 @@ export function renderDiagnosis(r: Report): string {
       out.push(`  · ${p.namespace}/${p.pod} on ${p.node ?? '(unscheduled)'}${why}`);
       out.push(`      ${p.evidence.message.slice(0, 300)}`);
       if (p.reading) out.push(`      reading: ${p.reading}`);
+      if (p.alternatives) out.push(`      could also be ${p.alternatives.causes.join(', ')}${p.alternatives.distinguish ? `; to tell apart: ${p.alternatives.distinguish}` : ''}`);
       for (const w of p.nodeWarnings ?? []) out.push(`      also on ${p.node}: ${w.cause} — ${w.message.slice(0, 200)}`);
     }
     if (pods.length > 10) out.push(`  · … and ${pods.length - 10} more`);

@@ -208,6 +208,11 @@ describe('diagnose against a real kube-apiserver', () => {
     // Without the verified chain, nothing is claimed about the node side.
     const plain = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings: [warn] });
     expect(plain.pods[0]!.reading).toBeUndefined();
+    // No fact decided it: the classifier's other candidates and what tells them apart are shown.
+    expect(plain.pods[0]!.alternatives?.causes).toEqual(expect.arrayContaining(['node.ca-not-installed', 'tls.chain-incomplete']));
+    // A correlation decided it: no alternatives.
+    const decided = await diagnose({ kube, namespace: NS, pod: 'x509-hybrid-ca-missing', priorFindings });
+    expect(decided.pods[0]!.alternatives).toBeUndefined();
   });
 
   it('groups pods by cause, node, node type and namespace, one finding per cause and namespace', async () => {

@@ -129,6 +129,8 @@ export interface DiagnosedPod {
   evidence: { message: string; source: string; events: { reason: string; message: string; count: number; last?: string }[]; pullSecrets?: PullSecretEvidence; targetWouldAdd?: string };
   /** What the evidence at hand allows beyond the cause, and which check would decide (e.g. read-only). */
   reading?: string;
+  /** When the error text alone cannot decide between causes: the other candidates and what tells them apart. */
+  alternatives?: { causes: CauseId[]; distinguish?: string };
   /** Warnings the run's checks found on this pod's node (e.g. skip_verify), shown below the root cause. */
   nodeWarnings?: { cause: CauseId; subject: string; message: string; check?: string }[];
   remediation: Remediation;
@@ -508,6 +510,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
       ...(corr.rule && corr.prior ? { correlation: { rule: corr.rule.id, prior: corr.prior.cause, subject: corr.prior.subject, ...(corr.prior.check ? { check: corr.prior.check } : {}) } } : {}),
       evidence: { message: red(best?.text ?? containers[0]?.message ?? ''), source: best?.source ?? 'status', events: evEvidence, ...(cluster ? { pullSecrets: cluster.evidence } : {}), ...(withTarget ? {} : { targetWouldAdd: targetWouldAdd(corr.root) }) },
       ...(reading ? { reading } : {}),
+      ...(!corr.rule && symptomC.alternatives?.length ? { alternatives: { causes: symptomC.alternatives, ...(symptomC.distinguish ? { distinguish: symptomC.distinguish } : {}) } } : {}),
       ...(nodeWarnings.length ? { nodeWarnings } : {}),
       remediation: { summary: '', steps: [], docs: [] },
     });
