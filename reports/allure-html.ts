@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -18,10 +18,10 @@ export async function generateAllureHtml(resultsDir: string, outDir: string, rep
     config,
     `export default ${JSON.stringify({ name: reportName, output: resolve(outDir), plugins: { awesome: { options: { singleFile: true, reportName, reportLanguage: 'en', groupBy: ['parentSuite', 'suite', 'subSuite'] } } } })};\n`,
   );
-  await execa('allure', ['generate', resolve(resultsDir), '--config', config, '--output', resolve(outDir)], {
-    // The allure binary is the package's own (node_modules/.bin above this file), whatever the cwd.
-    preferLocal: true,
-    localDir: fileURLToPath(new URL('..', import.meta.url)),
+  // The allure package's own CLI script, run by this Node: no node_modules/.bin or PATH needed
+  // (the container image carries no .bin links and no shell).
+  const cli = join(dirname(dirname(fileURLToPath(import.meta.resolve('allure')))), 'cli.js');
+  await execa(process.execPath, [cli, 'generate', resolve(resultsDir), '--config', config, '--output', resolve(outDir)], {
     // Allure resolves relative paths and may keep state relative to its cwd: keep it in the temp folder.
     cwd: configDir,
     timeout: 120_000,
