@@ -10,3 +10,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/host-setup.sh"
 bash "$here/k8s/build.sh"
 bash "$here/harbor/build.sh"
+bash "$here/helm/build.sh"
