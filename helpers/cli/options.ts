@@ -38,6 +38,7 @@ export const COMMANDS = {
       out: { type: 'string', value: 'DIR', description: 'Output folder for every report not named by its own flag (default: ./out in the current folder).' },
       json: { type: 'string', value: 'FILE', description: 'JSON report (default: OUT/report.json).' },
       junit: { type: 'string', value: 'FILE', description: 'JUnit XML report (default: OUT/junit.xml).' },
+      markdown: { type: 'string', value: 'FILE', description: "Markdown summary for a CI job page (verdict, counts, findings, fixes, not checked), at most 1 MiB (GitHub's job summary limit). Written only when given." },
       'allure-dir': { type: 'string', value: 'DIR', description: 'Allure results (default: OUT/allure-results). Emptied before the run.' },
       html: { type: 'string', value: 'DIR', description: 'Allure HTML report folder (default: OUT/allure-report). Emptied before writing.' },
       'no-html': { type: 'boolean', description: 'Do not generate the Allure HTML report.' },

@@ -1,0 +1,82 @@
+import type { Severity } from '../helpers/findings/cause-ids.ts';
+import { redactor } from '../helpers/redact.ts';
+import { exitCode } from '../helpers/runner/exit-code.ts';
+import type { JsonReport } from './json-report.ts';
+
+/** GitHub rejects a job summary ($GITHUB_STEP_SUMMARY) over 1 MiB per step. */
+export const GITHUB_SUMMARY_LIMIT = 1024 * 1024;
+
+/** A table cell: one line, pipes escaped, long text cut (the JSON report has it in full). */
+function cell(s: string, max = 300): string {
+  const one = s.replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+const ICON: Record<string, string> = { error: '🔴 error', warning: '🟠 warning', info: 'ℹ️ info' };
+
+/**
+ * The Markdown summary for a CI job page (`run --markdown FILE`; GitHub's
+ * $GITHUB_STEP_SUMMARY, a GitLab artifact): the verdict against `failOn` (the same rule as the
+ * exit code), the counts, a table of findings, one fix per cause, what was not checked and why.
+ * Built from the JSON report (already redacted) and redacted again as text. Capped at
+ * `maxBytes` (UTF-8): past it whole lines are dropped and a note says where the full report is.
+ */
+export function buildMarkdownSummary(report: JsonReport, opts: { failOn?: Severity; maxBytes?: number; fullReport?: string } = {}): string {
+  const failOn = opts.failOn ?? 'error';
+  const maxBytes = opts.maxBytes ?? GITHUB_SUMMARY_LIMIT;
+  const s = report.summary;
+  const code = exitCode(report, failOn);
+  const verdict =
+    code === 3
+      ? `❌ **Not judged**: ${s.checks.errored} check(s) errored (exit 3)`
+      : code === 1
+        ? `❌ **Failed**: findings at or above \`${failOn}\` (exit 1)`
+        : s.checks.notChecked
+          ? `✅ **Passed** (nothing at or above \`${failOn}\`), but ${s.checks.notChecked} check(s) were not checked`
+          : `✅ **Passed**: nothing at or above \`${failOn}\``;
+  const head = [
+    `## hybrid-doctor · ${cell(report.target)}`,
+    '',
+    verdict,
+    '',
+    `**${s.checks.passed} passed, ${s.checks.failed} failed, ${s.checks.notChecked} not checked, ${s.checks.errored} errored** · findings: ${s.findings.error} error, ${s.findings.warning} warning, ${s.findings.info} info · ${report.checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s · hybrid-doctor ${report.tool.version}`,
+  ];
+  const body: string[] = [];
+  if (report.findings.length) {
+    body.push('', '### Findings', '', '| Severity | Cause | Subject | Message |', '| --- | --- | --- | --- |');
+    for (const f of report.findings) body.push(`| ${ICON[f.severity] ?? f.severity} | \`${f.cause}\` | ${cell(f.subject, 120)} | ${cell(f.message)} |`);
+    const fixes = new Map<string, JsonReport['findings'][number]>();
+    for (const f of report.findings) if (!fixes.has(f.cause)) fixes.set(f.cause, f);
+    body.push('', '### How to fix', '');
+    for (const f of fixes.values()) {
+      const doc = f.remediation.docs[0];
+      body.push(`- **\`${f.cause}\`** ${cell(f.remediation.summary, 600)}${doc ? ` ([${cell(doc.title, 120)}](${doc.url}))` : ''}`);
+    }
+  }
+  const errored = report.checks.filter((c) => c.status === 'errored');
+  if (errored.length) {
+    body.push('', '### Errored (hybrid-doctor could not run them; not a finding about the target)', '');
+    for (const c of errored) body.push(`- \`${c.suite}/${c.id}\`: ${cell(c.reason ?? '')}`);
+  }
+  const notChecked = report.checks.filter((c) => c.status === 'not-checked');
+  if (notChecked.length) {
+    body.push('', '### Not checked', '', '| Check | Why |', '| --- | --- |');
+    for (const c of notChecked) {
+      const kind = c.notChecked === 'blocked' && c.blockedBy ? `blocked by \`${c.blockedBy}\`` : (c.notChecked ?? 'not checked');
+      body.push(`| \`${c.suite}/${c.id}\` | ${kind}: ${cell(c.reason ?? '')} |`);
+    }
+  }
+  const lines = [...head, ...body].map((l) => redactor.text(l));
+  const bytes = (l: string) => Buffer.byteLength(l, 'utf8') + 1;
+  const total = lines.reduce((n, l) => n + bytes(l), 0);
+  if (total <= maxBytes) return `${lines.join('\n')}\n`;
+  const note = `\n> ✂️ Summary truncated at ${maxBytes} bytes (GitHub's job summary limit); the full report is ${opts.fullReport ? `\`${opts.fullReport}\`` : 'the JSON report'}.`;
+  const kept: string[] = [];
+  let used = bytes(note);
+  for (const l of lines) {
+    if (used + bytes(l) > maxBytes) break;
+    kept.push(l);
+    used += bytes(l);
+  }
+  return `${kept.join('\n')}\n${note}\n`;
+}
