@@ -53,6 +53,22 @@ export const COMMANDS = {
       'Progress goes to stderr (one live line on a terminal, one line per suite otherwise); the summary to stdout.',
     ],
   },
+  watch: {
+    name: 'watch',
+    summary: 'Run the suites on an interval and serve the results as Prometheus metrics (/metrics) with a health endpoint (/healthz).',
+    options: {
+      target: { type: 'string', value: 'FILE', description: 'Target file (YAML, schema/target.schema.json). Required.' },
+      suites: { type: 'string', value: 'a,b', description: 'Comma-separated suites to run (default: all).' },
+      interval: { type: 'string', value: 'DURATION', description: 'Time from the start of one run to the start of the next: 30s, 5m, 1h (default: 5m, at least 1s). Runs never overlap.' },
+      listen: { type: 'string', value: 'HOST:PORT', description: 'Where to serve /metrics and /healthz (default: 127.0.0.1:9464; port 0 picks a free one).' },
+      'fail-on': { type: 'string', value: 'error|warning', description: 'Lowest finding severity that makes a run unsuccessful (hybrid_doctor_last_success_timestamp_seconds; default: error).' },
+      help: HELP_OPTION,
+    },
+    notes: [
+      'Metrics: hybrid_doctor_check_status{suite,check,status}, hybrid_doctor_findings{cause,severity}, hybrid_doctor_runs_total{result}, hybrid_doctor_last_run_timestamp_seconds, hybrid_doctor_last_success_timestamp_seconds, hybrid_doctor_run_duration_seconds, hybrid_doctor_certificate_expiry_seconds, hybrid_doctor_dns_latency_seconds, hybrid_doctor_pull_latency_seconds, hybrid_doctor_robot_expiry_seconds.',
+      'SIGINT or SIGTERM stops the run in progress and exits 0.',
+    ],
+  },
   explain: {
     name: 'explain',
     args: 'MESSAGE',

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInterval, parseListen } from '../cli/watch.ts';
+import { parsePrometheusText, type Families } from '../checks/metrics/prom-text.ts';
+import type { CheckResult } from '../findings/finding.ts';
+import { createPki, daysFromNow, type Pki } from '../net/test-pki.ts';
+import { startTestDnsServer, type TestDnsServer } from '../net/test-dns-server.ts';
+import { METRIC, createWatchMetrics } from './metrics.ts';
+
+/**
+ * `hybrid-doctor watch` as a child process against real loopback servers: a TLS server whose
+ * leaf expires in 10 days (tls.expiring-soon, a warning) and a DNS server answering Harbor's
+ * name. /metrics is scraped over HTTP and parsed with the project's Prometheus text parser;
+ * SIGTERM stops it with exit 0.
+ */
+const BIN = new URL('../../bin/hybrid-doctor.mjs', import.meta.url).pathname;
+const HOST = 'harbor.watch.test';
+const DAY = 86_400;
+const dir = mkdtempSync(join(tmpdir(), 'hd-watch-'));
+let pki: Pki;
+let tls: Server;
+let dns: TestDnsServer;
+let port: number;
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  pki = await createPki({ server: { dnsNames: [HOST], ipAddresses: ['127.0.0.1'], notAfter: daysFromNow(10) } });
+  tls = createTlsServer({ key: pki.server.keyPem, cert: pki.serverChainPem() }, (s) => s.end());
+  tls.on('connection', (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  tls.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+  port = (tls.address() as AddressInfo).port;
+  dns = await startTestDnsServer({ records: { [HOST]: ['127.0.0.1'] } });
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => tls.close(r));
+  await dns.close();
+});
+
+function target(): string {
+  const ca = join(dir, 'ca.pem');
+  writeFileSync(ca, pki.caBundlePem());
+  const file = join(dir, 'target.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: watch-loopback',
+      `harbor: { url: "https://${HOST}:${port}", connectAddress: 127.0.0.1, caBundle: ${ca} }`,
+      `dns: { expect: [127.0.0.1], resolvers: [{ name: node, address: "${dns.address}", role: node }] }`,
+      'timeouts: { connectMs: 1000, requestMs: 1000 }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Waits (bounded) until `pred` holds for the child's stderr so far. */
+async function stderrUntil(child: ChildProcess, pred: (s: string) => boolean, ms: number): Promise<string> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out; stderr so far:\n${text}`)), ms);
+    const on = (b: Buffer) => {
+      text += b.toString();
+      if (pred(text)) {
+        clearTimeout(t);
+        child.stderr!.off('data', on);
+        resolve(text);
+      }
+    };
+    child.stderr!.on('data', on);
+  });
+}
+
+const sample = (fams: Families, name: string, labels: Record<string, string> = {}) =>
+  fams.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+describe('watch: a child process serving /metrics', () => {
+  it.each([
+    { failOn: 'error', exit: 0, result: 'ok', success: true },
+    { failOn: 'warning', exit: 1, result: 'findings', success: false },
+  ])('--fail-on $failOn: statuses, causes, certificate expiry, DNS latency, run bookkeeping; SIGTERM exits 0', async ({ failOn, exit, result, success }) => {
+    const child = spawn(process.execPath, [BIN, 'watch', '--target', target(), '--suites', 'tls,dns', '--interval', '1s', '--listen', '127.0.0.1:0', '--fail-on', failOn], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const log = await stderrUntil(child, (s) => /\nhybrid-doctor watch: run 2: /.test(s), 60_000);
+      const base = /serving (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(log)![1]!;
+      const res = await fetch(`${base}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const fams = parsePrometheusText(await res.text());
+
+      expect(fams.get(METRIC.checkStatus)?.type).toBe('gauge');
+      expect(sample(fams, METRIC.checkStatus, { suite: 'tls', check: 'handshake', status: 'passed' })).toBe(1);
+      expect(sample(fams, METRIC.checkStatus, { suite: 'tls', check: 'handshake', status: 'failed' })).toBe(0);
+      expect(sample(fams, METRIC.checkStatus, { suite: 'tls', check: 'validity', status: 'failed' })).toBe(1);
+      expect(sample(fams, METRIC.checkStatus, { suite: 'dns', check: 'resolve', status: 'passed' })).toBe(1);
+      expect(sample(fams, METRIC.findings, { cause: 'tls.expiring-soon', severity: 'warning' })).toBe(1);
+
+      const leaf = fams.get(METRIC.certExpiry)!.samples.find((s) => s.labels.subject?.includes(HOST));
+      expect(leaf?.labels.endpoint).toBe(`${HOST}:${port}`);
+      expect(Math.abs(leaf!.value - 10 * DAY)).toBeLessThan(3600);
+      const latency = sample(fams, METRIC.dnsLatency, { name: HOST, resolver: 'node' });
+      expect(latency).toBeGreaterThanOrEqual(0);
+      expect(latency).toBeLessThan(1);
+
+      expect(sample(fams, METRIC.runs, { result })).toBeGreaterThanOrEqual(2);
+      expect(sample(fams, METRIC.lastExitCode)).toBe(exit);
+      const now = Date.now() / 1000;
+      expect(now - sample(fams, METRIC.lastRun)!).toBeLessThan(30);
+      if (success) expect(now - sample(fams, METRIC.lastSuccess)!).toBeLessThan(30);
+      else expect(sample(fams, METRIC.lastSuccess)).toBe(0);
+      expect(sample(fams, METRIC.runDuration)).toBeGreaterThan(0);
+      expect(sample(fams, METRIC.interval)).toBe(1);
+
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { runs: number }).runs).toBeGreaterThanOrEqual(2);
+      expect((await fetch(`${base}/nope`)).status).toBe(404);
+      // Runs never overlap: each starts after the last has logged.
+      const numbers = [...log.matchAll(/run (\d+): /g)].map((m) => Number(m[1]));
+      expect(numbers).toEqual(numbers.map((_n, i) => i + 1));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+    expect(code).toBe(0);
+  }, 90_000);
+});
+
+describe('watch metrics from evidence other suites leave', () => {
+  // Evidence shapes as robot-auth/expiry and image-pull/manifest return them (no Harbor here).
+  const checks: CheckResult[] = [
+    { id: 'expiry', suite: 'robot-auth', title: 'expiry', status: 'passed', findings: [], durationMs: 1, evidence: { robot: { name: 'robot$ci', expires_at: 1_000_000 + 5 * DAY }, daysLeft: 5 } },
+    { id: 'manifest', suite: 'image-pull', title: 'manifest', status: 'passed', findings: [], durationMs: 1, evidence: { 'harbor.test/library/nginx:1.27': { headMs: 12, getMs: 30 } } },
+  ];
+  it('robot expiry seconds and pull latency per image', async () => {
+    const m = createWatchMetrics({ intervalSeconds: 300 });
+    expect(m.record({ target: 't', startedAt: '', durationMs: 5, suites: ['robot-auth', 'image-pull'], checks, findings: [] }, 'error', 1_000_000_000)).toBe(0);
+    const fams = parsePrometheusText(await m.registry.metrics());
+    expect(sample(fams, METRIC.robotExpiry, { robot: 'robot$ci' })).toBe(5 * DAY);
+    expect(sample(fams, METRIC.pullLatency, { image: 'harbor.test/library/nginx:1.27', request: 'head' })).toBe(0.012);
+    expect(sample(fams, METRIC.pullLatency, { image: 'harbor.test/library/nginx:1.27', request: 'get' })).toBe(0.03);
+    // The next run replaces the families: a check that went away leaves no series behind.
+    m.record({ target: 't', startedAt: '', durationMs: 5, suites: [], checks: [], findings: [] }, 'error', 1_000_000_000);
+    const after = parsePrometheusText(await m.registry.metrics());
+    expect(after.get(METRIC.robotExpiry)?.samples ?? []).toEqual([]);
+    expect(after.get(METRIC.checkStatus)?.samples ?? []).toEqual([]);
+  });
+});
+
+describe('watch options', () => {
+  it.each([
+    ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['1500ms', 1500], [undefined, 300_000],
+  ] as const)('--interval %s = %d ms', (v, ms) => expect(parseInterval(v)).toBe(ms));
+  it.each(['5', '0.5s', '10x', '-1m'])('--interval %s is a usage error', (v) => expect(() => parseInterval(v)).toThrow(/--interval/));
+  it.each([
+    ['127.0.0.1:9464', { host: '127.0.0.1', port: 9464 }], ['[::1]:0', { host: '::1', port: 0 }], [':9464', { host: '0.0.0.0', port: 9464 }], [undefined, { host: '127.0.0.1', port: 9464 }],
+  ] as const)('--listen %s', (v, want) => expect(parseListen(v)).toEqual(want));
+  it.each(['9464', 'host', '1.2.3.4:70000'])('--listen %s is a usage error', (v) => expect(() => parseListen(v)).toThrow(/--listen/));
+});
