@@ -1,3 +1,4 @@
+import type { DiagnoseReport } from '../helpers/diagnose/diagnose.ts';
 import type { Severity } from '../helpers/findings/cause-ids.ts';
 import { redactor } from '../helpers/redact.ts';
 import { exitCode } from '../helpers/runner/exit-code.ts';
@@ -66,11 +67,16 @@ export function buildMarkdownSummary(report: JsonReport, opts: { failOn?: Severi
       body.push(`| \`${c.suite}/${c.id}\` | ${kind}: ${cell(c.reason ?? '')} |`);
     }
   }
-  const lines = [...head, ...body].map((l) => redactor.text(l));
+  return capped([...head, ...body], maxBytes, opts.fullReport);
+}
+
+/** Redacts each line and keeps whole lines under `maxBytes` (UTF-8), ending with a note when cut. */
+function capped(raw: string[], maxBytes: number, fullReport: string | undefined): string {
+  const lines = raw.map((l) => redactor.text(l));
   const bytes = (l: string) => Buffer.byteLength(l, 'utf8') + 1;
   const total = lines.reduce((n, l) => n + bytes(l), 0);
   if (total <= maxBytes) return `${lines.join('\n')}\n`;
-  const note = `\n> ✂️ Summary truncated at ${maxBytes} bytes (GitHub's job summary limit); the full report is ${opts.fullReport ? `\`${opts.fullReport}\`` : 'the JSON report'}.`;
+  const note = `\n> ✂️ Summary truncated at ${maxBytes} bytes (GitHub's job summary limit); the full report is ${fullReport ? `\`${fullReport}\`` : 'the JSON report'}.`;
   const kept: string[] = [];
   let used = bytes(note);
   for (const l of lines) {
@@ -79,4 +85,28 @@ export function buildMarkdownSummary(report: JsonReport, opts: { failOn?: Severi
     used += bytes(l);
   }
   return `${kept.join('\n')}\n${note}\n`;
+}
+
+/**
+ * `diagnose --markdown FILE`: the diagnosis for a job page or an incident ticket — a verdict, pods
+ * per root cause, one row per stuck pod, one fix per cause. Same redaction and cap as `run`'s.
+ */
+export function buildDiagnosisMarkdown(r: DiagnoseReport, opts: { maxBytes?: number; fullReport?: string } = {}): string {
+  const scope = r.scope.pod ? `pod ${r.scope.namespace ?? 'default'}/${r.scope.pod}` : r.scope.allNamespaces ? 'all namespaces' : `namespace ${r.scope.namespace ?? 'default'}`;
+  const lines = [`## hybrid-doctor diagnose · ${cell(scope)}`, ''];
+  lines.push(r.pods.length ? `❌ **${r.pods.length} pod(s) stuck pulling** (${r.groups.length} root cause(s))` : '✅ **No pod is failing to pull its images**');
+  lines.push('', `${r.stats.podsScanned} pods, ${r.stats.eventsScanned} events scanned in ${(r.stats.ms / 1000).toFixed(1)} s`);
+  if (r.pods.length) {
+    lines.push('', '### Root causes', '', '| Cause | Pods | Nodes | Namespaces |', '| --- | --- | --- | --- |');
+    for (const g of r.groups) lines.push(`| \`${g.cause}\` | ${g.count} | ${g.nodes.length} (${g.nodeTypes.join(', ')}) | ${cell(g.namespaces.join(', '), 200)} |`);
+    lines.push('', '### Pods', '', '| Pod | Node | Cause | Message |', '| --- | --- | --- | --- |');
+    for (const p of r.pods) lines.push(`| ${cell(`${p.namespace}/${p.pod}`, 120)} | ${cell(p.node ?? '(unscheduled)', 80)} | \`${p.cause}\`${p.correlation ? ` (symptom \`${p.symptom}\`)` : ''} | ${cell(p.evidence.message)} |`);
+    lines.push('', '### How to fix', '');
+    for (const g of r.groups) {
+      const rem = r.pods.find((p) => p.cause === g.cause)!.remediation;
+      const doc = rem.docs[0];
+      lines.push(`- **\`${g.cause}\`** ${cell(rem.summary, 600)}${doc ? ` ([${cell(doc.title, 120)}](${doc.url}))` : ''}`);
+    }
+  }
+  return capped(lines, opts.maxBytes ?? GITHUB_SUMMARY_LIMIT, opts.fullReport);
 }

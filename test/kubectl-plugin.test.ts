@@ -70,6 +70,17 @@ describe('kubectl hybrid-doctor', () => {
     expect(out.pods.map((p) => [p.namespace, p.pod, p.cause])).toEqual([['team-a', 'app', 'auth.credentials-missing']]);
   });
 
+  it('--markdown writes the diagnosis for a ticket or job page', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hd-plugin-md-')), 'diagnosis.md');
+    const r = await kubectl(['hybrid-doctor', 'diagnose', 'app', '--markdown', file]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const md = readFileSync(file, 'utf8');
+    expect(md).toMatch(/^## hybrid-doctor diagnose · pod team-a\/app\n\n❌ \*\*1 pod\(s\) stuck pulling\*\* \(1 root cause\(s\)\)\n/);
+    expect(md).toMatch(/^\| `auth\.credentials-missing` \| 1 \| 1 \(/m);
+    expect(md).toMatch(/^\| team-a\/app \| cloud-1 \| `auth\.credentials-missing` \(symptom `auth\.credentials-invalid`\) \| Failed to pull image "harbor\.plugin\.test\/library\/busybox:1\.36"/m);
+    expect(md).toMatch(/^- \*\*`auth\.credentials-missing`\*\* \S/m);
+  });
+
   it('the krew manifest names this plugin and its executable', () => {
     const m = parse(readFileSync(join(ROOT, 'deploy/krew/hybrid-doctor.yaml'), 'utf8')) as { kind: string; metadata: { name: string }; spec: { version: string; platforms: { bin: string; sha256: string }[] } };
     expect(m.kind).toBe('Plugin');

@@ -118,6 +118,7 @@ export const COMMANDS = {
       'no-correlate': { type: 'boolean', description: 'With --target: skip the checks that name the cause behind a symptom.' },
       'read-only': { type: 'boolean', description: 'Never start probe pods, whatever the target allows.' },
       json: { type: 'boolean', description: 'Print the diagnosis as JSON on stdout (progress stays on stderr).' },
+      markdown: { type: 'string', value: 'FILE', description: 'Also write the diagnosis as Markdown (a CI job page, an incident ticket), at most 1 MiB.' },
       timings: { type: 'boolean', description: 'After the output, print to stderr where the time went: process start, imports, target load, correlation checks, listing, analysis.' },
       help: HELP_OPTION,
     },
