@@ -16,6 +16,7 @@ function mixed(): CheckResult[] {
     { id: 'validity', suite: 'tls', title: 'validity', status: 'failed', findings: [{ ...warn, check: 'tls/validity' }, { ...expired, message: `${expired.message} (secret ${SECRET})`, check: 'tls/validity' }], durationMs: 12 },
     { id: 'scrape', suite: 'metrics', title: 'scrape', status: 'not-checked', notChecked: 'not-configured', findings: [], durationMs: 0, reason: 'metrics.url not set' },
     { id: 'trust', suite: 'tls', title: 'trust', status: 'not-checked', notChecked: 'blocked', blockedBy: 'net.plain-http', findings: [], durationMs: 1, reason: 'the TLS handshake did not complete' },
+    { id: 'chain-complete', suite: 'tls', title: 'chain', status: 'not-checked', notChecked: 'blocked', blockedBy: 'net.plain-http', findings: [], durationMs: 1, reason: 'the TLS handshake did not complete' },
   ];
 }
 const passed = (): CheckResult[] => [{ id: 'handshake', suite: 'tls', title: 'handshake', status: 'passed', findings: [], durationMs: 3 }];
@@ -25,7 +26,7 @@ const report = (checks: CheckResult[]) => buildJsonReport({ target: 'staging', s
 
 describe('Markdown summary', () => {
   it.each([
-    { name: 'error findings fail', checks: mixed, failOn: 'error', verdict: /^❌ \*\*Failed\*\*: findings at or above `error` \(exit 1\)$/m, counts: '**0 passed, 1 failed, 2 not checked, 0 errored**' },
+    { name: 'error findings fail', checks: mixed, failOn: 'error', verdict: /^❌ \*\*Failed\*\*: findings at or above `error` \(exit 1\)$/m, counts: '**0 passed, 1 failed, 3 not checked, 0 errored**' },
     { name: 'a warning passes at --fail-on error', checks: warnOnly, failOn: 'error', verdict: /^✅ \*\*Passed\*\*: nothing at or above `error`$/m, counts: '**0 passed, 1 failed, 0 not checked, 0 errored**' },
     { name: 'a warning fails at --fail-on warning', checks: warnOnly, failOn: 'warning', verdict: /^❌ \*\*Failed\*\*: findings at or above `warning`/m, counts: '**0 passed, 1 failed' },
     { name: 'all passed', checks: passed, failOn: 'error', verdict: /^✅ \*\*Passed\*\*: nothing at or above `error`$/m, counts: '**1 passed, 0 failed, 0 not checked, 0 errored**' },
@@ -44,8 +45,10 @@ describe('Markdown summary', () => {
     expect(rows[0]).toMatch(/^\| 🔴 error \| `tls\.expired` \| harbor\.example\.test:443 \| .+ \|$/);
     expect(rows[1]).toContain('| `tls.expiring-soon` | a\\|b host |');
     expect(md).toMatch(/^- \*\*`tls\.expired`\*\* \S.+$/m);
+    expect(md).toContain('### Not checked (3)');
     expect(md).toContain('| `metrics/scrape` | not-configured: metrics.url not set |');
-    expect(md).toContain('| `tls/trust` | blocked by `net.plain-http`: the TLS handshake did not complete |');
+    // Same reason, one row.
+    expect(md).toContain('| `tls/trust`, `tls/chain-complete` | blocked by `net.plain-http`: the TLS handshake did not complete |');
   });
 
   it('a planted secret never appears', () => {

@@ -61,11 +61,15 @@ export function buildMarkdownSummary(report: JsonReport, opts: { failOn?: Severi
   }
   const notChecked = report.checks.filter((c) => c.status === 'not-checked');
   if (notChecked.length) {
-    body.push('', '### Not checked', '', '| Check | Why |', '| --- | --- |');
+    // Checks with the same reason share a row (a failed handshake blocks every other TLS check).
+    const byWhy = new Map<string, string[]>();
     for (const c of notChecked) {
       const kind = c.notChecked === 'blocked' && c.blockedBy ? `blocked by \`${c.blockedBy}\`` : (c.notChecked ?? 'not checked');
-      body.push(`| \`${c.suite}/${c.id}\` | ${kind}: ${cell(c.reason ?? '')} |`);
+      const why = `${kind}: ${cell(c.reason ?? '')}`;
+      byWhy.set(why, [...(byWhy.get(why) ?? []), `\`${c.suite}/${c.id}\``]);
     }
+    body.push('', `### Not checked (${notChecked.length})`, '', '| Checks | Why |', '| --- | --- |');
+    for (const [why, ids] of byWhy) body.push(`| ${ids.join(', ')} | ${why} |`);
   }
   return capped([...head, ...body], maxBytes, opts.fullReport);
 }
