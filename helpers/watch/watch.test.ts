@@ -10,6 +10,8 @@ import { parsePrometheusText, type Families } from '../checks/metrics/prom-text.
 import type { CheckResult } from '../findings/finding.ts';
 import { createPki, daysFromNow, type Pki } from '../net/test-pki.ts';
 import { startTestDnsServer, type TestDnsServer } from '../net/test-dns-server.ts';
+import { startHarborEmulator, type RunningEmulator } from '../../fixtures/sandbox/harbor-emulator/server.ts';
+import { freePort, pushIndex, startRegistry, type TestRegistry } from '../registry/test-registry.ts';
 import { METRIC, createWatchMetrics } from './metrics.ts';
 
 /**
@@ -132,24 +134,86 @@ describe('watch: a child process serving /metrics', () => {
   }, 90_000);
 });
 
-describe('watch metrics from evidence other suites leave', () => {
-  // Evidence shapes as robot-auth/expiry and image-pull/manifest return them (no Harbor here).
-  const checks: CheckResult[] = [
-    { id: 'expiry', suite: 'robot-auth', title: 'expiry', status: 'passed', findings: [], durationMs: 1, evidence: { robot: { name: 'robot$ci', expires_at: 1_000_000 + 5 * DAY }, daysLeft: 5 } },
-    { id: 'manifest', suite: 'image-pull', title: 'manifest', status: 'passed', findings: [], durationMs: 1, evidence: { 'harbor.test/library/nginx:1.27': { headMs: 12, getMs: 30 } } },
-  ];
-  it('robot expiry seconds and pull latency per image', async () => {
+describe('watch against the Harbor core emulator and a real registry (robot expiry, pull latency)', () => {
+  const ADMIN = 'Watch-Adm1n-Passw0rd';
+  const SECRET = 'Watch-Rob0t-Secret-77';
+  let registry: TestRegistry;
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    const auth = registry.auth ? { authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}` } : {};
+    await pushIndex({ base: registry.url, ...auth }, 'library/busybox', '1.36', ['amd64', 'arm64']);
+    const port = await freePort();
+    const now = Math.floor(Date.now() / 1000);
+    emu = await startHarborEmulator({
+      host: '127.0.0.1',
+      port,
+      externalUrl: `http://127.0.0.1:${port}`,
+      registryUpstream: registry.url,
+      ...(registry.auth ? { registryUsername: registry.username!, registryPassword: registry.password! } : {}),
+      adminPassword: ADMIN,
+      projects: [{ name: 'library', public: false, metadata: { auto_scan: true, prevent_vul: false } }],
+      robots: [{ name: 'soon-robot', level: 'system', secret: SECRET, expiresAt: now + 3 * DAY, permissions: [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull' }] }] }],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await emu?.close();
+    await registry?.stop();
+  });
+
+  it('robot expiry seconds, auth.robot-expiring-soon, manifest HEAD/GET latency per image; no secret in /metrics', async () => {
+    const image = `127.0.0.1:${new URL(emu.url).port}/library/busybox:1.36`;
+    writeFileSync(join(dir, 'robot-secret'), SECRET);
+    writeFileSync(join(dir, 'admin-password'), ADMIN);
+    const file = join(dir, 'harbor-target.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: watch-harbor',
+        `harbor: { url: "${emu.url}", trustedRealms: ["${emu.url}"], admin: { username: admin, password: { file: ./admin-password } } }`,
+        'robot: { name: robot$soon-robot, secret: { file: ./robot-secret } }',
+        `images: [{ ref: "${image}" }]`,
+        'nodes: { platforms: [linux/amd64, linux/arm64] }',
+        'timeouts: { connectMs: 3000, requestMs: 5000 }',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [BIN, 'watch', '--target', file, '--suites', 'robot-auth,image-pull', '--interval', '1s', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const log = await stderrUntil(child, (s) => /\nhybrid-doctor watch: run 1: /.test(s), 60_000);
+      const base = /serving (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(log)![1]!;
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(ADMIN);
+      const fams = parsePrometheusText(text);
+      expect(sample(fams, METRIC.checkStatus, { suite: 'robot-auth', check: 'expiry', status: 'failed' })).toBe(1);
+      expect(sample(fams, METRIC.findings, { cause: 'auth.robot-expiring-soon', severity: 'warning' })).toBe(1);
+      expect(Math.abs(sample(fams, METRIC.robotExpiry, { robot: 'robot$soon-robot' })! - 3 * DAY)).toBeLessThan(3600);
+      expect(sample(fams, METRIC.checkStatus, { suite: 'image-pull', check: 'manifest', status: 'passed' })).toBe(1);
+      for (const request of ['head', 'get']) {
+        const v = sample(fams, METRIC.pullLatency, { image, request });
+        expect(v, request).toBeGreaterThan(0);
+        expect(v, request).toBeLessThan(5);
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+    expect(code).toBe(0);
+  }, 90_000);
+});
+
+describe('watch metrics between runs', () => {
+  it('the next run replaces the per-run families: a check that went away leaves no series behind', async () => {
     const m = createWatchMetrics({ intervalSeconds: 300 });
-    expect(m.record({ target: 't', startedAt: '', durationMs: 5, suites: ['robot-auth', 'image-pull'], checks, findings: [] }, 'error', 1_000_000_000)).toBe(0);
-    const fams = parsePrometheusText(await m.registry.metrics());
-    expect(sample(fams, METRIC.robotExpiry, { robot: 'robot$ci' })).toBe(5 * DAY);
-    expect(sample(fams, METRIC.pullLatency, { image: 'harbor.test/library/nginx:1.27', request: 'head' })).toBe(0.012);
-    expect(sample(fams, METRIC.pullLatency, { image: 'harbor.test/library/nginx:1.27', request: 'get' })).toBe(0.03);
-    // The next run replaces the families: a check that went away leaves no series behind.
+    const checks: CheckResult[] = [{ id: 'expiry', suite: 'robot-auth', title: 'expiry', status: 'passed', findings: [], durationMs: 1, evidence: { robot: { name: 'robot$ci', expires_at: 1_000_000 + 5 * DAY } } }];
+    expect(m.record({ target: 't', startedAt: '', durationMs: 5, suites: ['robot-auth'], checks, findings: [] }, 'error', 1_000_000_000)).toBe(0);
+    expect(sample(parsePrometheusText(await m.registry.metrics()), METRIC.robotExpiry, { robot: 'robot$ci' })).toBe(5 * DAY);
     m.record({ target: 't', startedAt: '', durationMs: 5, suites: [], checks: [], findings: [] }, 'error', 1_000_000_000);
     const after = parsePrometheusText(await m.registry.metrics());
     expect(after.get(METRIC.robotExpiry)?.samples ?? []).toEqual([]);
     expect(after.get(METRIC.checkStatus)?.samples ?? []).toEqual([]);
+    expect(sample(after, METRIC.runs, { result: 'ok' })).toBe(2);
   });
 });
 
