@@ -65,7 +65,7 @@ export const COMMANDS = {
       help: HELP_OPTION,
     },
     notes: [
-      'Metrics: hybrid_doctor_check_status{suite,check,status}, hybrid_doctor_findings{cause,severity}, hybrid_doctor_runs_total{result}, hybrid_doctor_last_run_timestamp_seconds, hybrid_doctor_last_success_timestamp_seconds, hybrid_doctor_run_duration_seconds, hybrid_doctor_certificate_expiry_seconds, hybrid_doctor_dns_latency_seconds, hybrid_doctor_pull_latency_seconds, hybrid_doctor_robot_expiry_seconds.',
+      'Metrics: hybrid_doctor_check_status{suite,check,status}, hybrid_doctor_findings{cause,severity}, hybrid_doctor_runs_total{result}, hybrid_doctor_last_run_timestamp_seconds, hybrid_doctor_last_success_timestamp_seconds, hybrid_doctor_last_run_exit_code, hybrid_doctor_run_duration_seconds, hybrid_doctor_watch_interval_seconds, hybrid_doctor_certificate_expiry_seconds, hybrid_doctor_dns_latency_seconds, hybrid_doctor_pull_latency_seconds, hybrid_doctor_robot_expiry_seconds.',
       'SIGINT or SIGTERM stops the run in progress and exits 0.',
     ],
   },

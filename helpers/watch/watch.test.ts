@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../cli/options.ts';
 import { parseInterval, parseListen } from '../cli/watch.ts';
 import { parsePrometheusText, type Families } from '../checks/metrics/prom-text.ts';
 import type { CheckResult } from '../findings/finding.ts';
@@ -218,6 +219,10 @@ describe('watch metrics between runs', () => {
 });
 
 describe('watch options', () => {
+  it.each(Object.values(METRIC))('%s is documented in `help watch` and README', (name) => {
+    expect(COMMANDS.watch.notes.join(' ')).toContain(name);
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`\`${name}`);
+  });
   it.each([
     ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['1500ms', 1500], [undefined, 300_000],
   ] as const)('--interval %s = %d ms', (v, ms) => expect(parseInterval(v)).toBe(ms));
