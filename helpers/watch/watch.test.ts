@@ -135,6 +135,30 @@ describe('watch: a child process serving /metrics', () => {
   }, 90_000);
 });
 
+describe('watch: runs longer than the interval never overlap', () => {
+  it('a 1.5 s DNS answer with --interval 1s: each run starts after the last ended', async () => {
+    const slow = await startTestDnsServer({ records: { [HOST]: ['127.0.0.1'] }, behaviour: { [HOST]: { slowMs: 1500 } } });
+    const file = join(dir, 'slow-target.yaml');
+    writeFileSync(file, [`harbor: { url: "https://${HOST}:1" }`, `dns: { expect: [127.0.0.1], latencyWarnMs: 5000, resolvers: [{ name: node, address: "${slow.address}", role: node }] }`, 'timeouts: { connectMs: 3000, requestMs: 3000 }'].join('\n'));
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, 'watch', '--target', file, '--suites', 'dns', '--interval', '1s', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const log = await stderrUntil(child, (s) => /\nhybrid-doctor watch: run 3: /.test(s), 60_000);
+      const elapsed = (Date.now() - started) / 1000;
+      const durations = [...log.matchAll(/run \d+: .* in ([\d.]+) s/g)].map((m) => Number(m[1]));
+      expect(durations).toHaveLength(3);
+      for (const d of durations) expect(d).toBeGreaterThanOrEqual(1.4);
+      // Overlapping runs would add up to more than the time that passed.
+      expect(durations.reduce((a, b) => a + b, 0)).toBeLessThan(elapsed);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])).toBe(0);
+    await slow.close();
+  }, 90_000);
+});
+
 describe('watch against the Harbor core emulator and a real registry (robot expiry, pull latency)', () => {
   const ADMIN = 'Watch-Adm1n-Passw0rd';
   const SECRET = 'Watch-Rob0t-Secret-77';
