@@ -8,7 +8,9 @@ log() { echo "[host-setup] $*" >&2; }
 # docker-registry: the real distribution registry the unit tests start on loopback.
 # python3-yaml/-jinja2/-click: Harbor's own prepare (make/photon/prepare), which
 # helpers/harbor-config/harbor-config.test.ts runs to prove the harbor.yml lint agrees with it.
-need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils docker-registry python3-yaml python3-jinja2 python3-click)
+# prometheus: promtool (deploy/prometheus rules) and a real Prometheus scraping `watch` in the
+# unit tests (the service is not started; tests run the binary themselves).
+need_pkgs=(docker.io debootstrap iproute2 iptables gcc libc6-dev binutils docker-registry python3-yaml python3-jinja2 python3-click prometheus)
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

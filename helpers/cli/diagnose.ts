@@ -84,6 +84,10 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   } finally {
     progress.end(); // clears the live line before the report or an error is printed
   }
+  if (values.markdown) {
+    const { buildDiagnosisMarkdown } = await import('../../reports/markdown-summary.ts');
+    (await import('node:fs')).writeFileSync(values.markdown, buildDiagnosisMarkdown(report));
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(redactor.value(report), null, 2)}\n`);
   } else {

@@ -27,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'run':
         return await (await import('./run.ts')).runCommand(rest);
+      case 'watch':
+        return await (await import('./watch.ts')).watchCommand(rest);
       case 'explain':
         return await (await import('./explain.ts')).explainCommand(rest);
       case 'lint':
@@ -36,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sandbox':
         return await (await import('./sandbox.ts')).sandboxCommand(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, explain, lint nodeconfig, lint harbor, diagnose, sandbox (hybrid-doctor help)' });
+        throw new UsageError(`unknown command "${cmd}"`, { hint: 'commands: run, watch, explain, lint nodeconfig, lint harbor, diagnose, sandbox (hybrid-doctor help)' });
     }
   } catch (err) {
     if (err instanceof UsageError || String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS')) {

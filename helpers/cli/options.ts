@@ -38,6 +38,7 @@ export const COMMANDS = {
       out: { type: 'string', value: 'DIR', description: 'Output folder for every report not named by its own flag (default: ./out in the current folder).' },
       json: { type: 'string', value: 'FILE', description: 'JSON report (default: OUT/report.json).' },
       junit: { type: 'string', value: 'FILE', description: 'JUnit XML report (default: OUT/junit.xml).' },
+      markdown: { type: 'string', value: 'FILE', description: "Markdown summary for a CI job page (verdict, counts, findings, fixes, not checked), at most 1 MiB (GitHub's job summary limit). Written only when given." },
       'allure-dir': { type: 'string', value: 'DIR', description: 'Allure results (default: OUT/allure-results). Emptied before the run.' },
       html: { type: 'string', value: 'DIR', description: 'Allure HTML report folder (default: OUT/allure-report). Emptied before writing.' },
       'no-html': { type: 'boolean', description: 'Do not generate the Allure HTML report.' },
@@ -50,6 +51,22 @@ export const COMMANDS = {
       `Suites: ${SUITES.join(', ')}.`,
       'Folders given by --out, --allure-dir and --html must be new, empty, or made by hybrid-doctor (it leaves a .hybrid-doctor-output marker in every folder it creates); anything else is refused (exit 2), never deleted.',
       'Progress goes to stderr (one live line on a terminal, one line per suite otherwise); the summary to stdout.',
+    ],
+  },
+  watch: {
+    name: 'watch',
+    summary: 'Run the suites on an interval and serve the results as Prometheus metrics (/metrics) with a health endpoint (/healthz).',
+    options: {
+      target: { type: 'string', value: 'FILE', description: 'Target file (YAML, schema/target.schema.json). Required.' },
+      suites: { type: 'string', value: 'a,b', description: 'Comma-separated suites to run (default: all).' },
+      interval: { type: 'string', value: 'DURATION', description: 'Time from the start of one run to the start of the next: 30s, 5m, 1h (default: 5m, at least 1s). Runs never overlap.' },
+      listen: { type: 'string', value: 'HOST:PORT', description: 'Where to serve /metrics and /healthz (default: 127.0.0.1:9464; port 0 picks a free one).' },
+      'fail-on': { type: 'string', value: 'error|warning', description: 'Lowest finding severity that makes a run unsuccessful (hybrid_doctor_last_success_timestamp_seconds; default: error).' },
+      help: HELP_OPTION,
+    },
+    notes: [
+      'Metrics: hybrid_doctor_check_status{suite,check,status}, hybrid_doctor_findings{cause,severity}, hybrid_doctor_runs_total{result}, hybrid_doctor_last_run_timestamp_seconds, hybrid_doctor_last_success_timestamp_seconds, hybrid_doctor_last_run_exit_code, hybrid_doctor_run_duration_seconds, hybrid_doctor_watch_interval_seconds, hybrid_doctor_certificate_expiry_seconds, hybrid_doctor_dns_latency_seconds, hybrid_doctor_pull_latency_seconds, hybrid_doctor_robot_expiry_seconds.',
+      'SIGINT or SIGTERM stops the run in progress and exits 0.',
     ],
   },
   explain: {
@@ -101,6 +118,7 @@ export const COMMANDS = {
       'no-correlate': { type: 'boolean', description: 'With --target: skip the checks that name the cause behind a symptom.' },
       'read-only': { type: 'boolean', description: 'Never start probe pods, whatever the target allows.' },
       json: { type: 'boolean', description: 'Print the diagnosis as JSON on stdout (progress stays on stderr).' },
+      markdown: { type: 'string', value: 'FILE', description: 'Also write the diagnosis as Markdown (a CI job page, an incident ticket), at most 1 MiB.' },
       timings: { type: 'boolean', description: 'After the output, print to stderr where the time went: process start, imports, target load, correlation checks, listing, analysis.' },
       help: HELP_OPTION,
     },

@@ -11,6 +11,7 @@ import { loadTarget } from '../target/load.ts';
 import { preflight } from '../target/preflight.ts';
 import { buildJsonReport } from '../../reports/json-report.ts';
 import { buildJunitReport } from '../../reports/junit-report.ts';
+import { buildMarkdownSummary } from '../../reports/markdown-summary.ts';
 import { consoleSummary } from '../../reports/console-summary.ts';
 import { generateAllureHtml } from '../../reports/allure-html.ts';
 import { exitCode } from '../runner/exit-code.ts';
@@ -36,6 +37,7 @@ export function parseFailOn(value: string | undefined): Severity {
 type Outputs = {
   jsonPath: string;
   junitPath: string;
+  markdownPath: string | undefined;
   allureDir: string;
   allureLabel: string;
   htmlDir: string | undefined;
@@ -54,7 +56,7 @@ function inside(child: string, parent: string): boolean {
  * claimed up front (created and marked, or refused when foreign), so a bad folder is exit 2
  * before any check runs.
  */
-export function planOutputs(values: { out?: string; json?: string; junit?: string; 'allure-dir'?: string; html?: string; 'no-html'?: boolean }, tmp: string): Outputs {
+export function planOutputs(values: { out?: string; json?: string; junit?: string; markdown?: string; 'allure-dir'?: string; html?: string; 'no-html'?: boolean }, tmp: string): Outputs {
   const out = resolve(values.out ?? 'out');
   const outLabel = values.out ? '--out' : 'the output folder';
   const wantsHtml = !values['no-html'];
@@ -72,6 +74,7 @@ export function planOutputs(values: { out?: string; json?: string; junit?: strin
   return {
     jsonPath: resolve(values.json ?? join(out, 'report.json')),
     junitPath: resolve(values.junit ?? join(out, 'junit.xml')),
+    markdownPath: values.markdown ? resolve(values.markdown) : undefined,
     allureDir,
     allureLabel,
     htmlDir,
@@ -182,11 +185,12 @@ async function runInto(tmp: string, { values, suites, failOn, target, targetFile
   }
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const report = buildJsonReport({ target: target.name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, version });
-  for (const p of [outputs.jsonPath, outputs.junitPath]) mkdirSync(dirname(p), { recursive: true });
+  for (const p of [outputs.jsonPath, outputs.junitPath, outputs.markdownPath]) if (p) mkdirSync(dirname(p), { recursive: true });
   writeFileSync(outputs.jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(outputs.junitPath, buildJunitReport({ target: target.name, checks }));
+  if (outputs.markdownPath) writeFileSync(outputs.markdownPath, buildMarkdownSummary(report, { failOn, fullReport: relative(process.cwd(), outputs.jsonPath) }));
   process.stdout.write(`${consoleSummary(report, { color: process.stdout.isTTY })}\n`);
-  process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n`);
+  process.stdout.write(`\nreports: ${outputs.jsonPath}\n         ${outputs.junitPath}\n${outputs.markdownPath ? `         ${outputs.markdownPath}\n` : ''}`);
   timings?.mark('reports (JSON, JUnit, summary)');
   if (outputs.htmlDir) {
     try {
