@@ -1,6 +1,6 @@
 /**
- * The clients container of the vector recorder (test/sandbox/record-vectors.ts): one privileged
- * container `hd-clients` on hd-onprem at 172.29.10.19 that runs the real pull clients against the
+ * The clients container of the vector recorder (test/sandbox/record-vectors.ts): one
+ * container (all capabilities, seccomp/AppArmor unconfined) `hd-clients` on hd-onprem at 172.29.10.19 that runs the real pull clients against the
  * sandbox's Harbor — skopeo, podman, the Docker engine, containerd 1.6 (Debian), 1.7 and 2.x (built
  * from their Go modules by docker/clients/build-containerd.sh) through `ctr` and through their CRI
  * with crictl. Each daemon has its own root, state dir and socket.
@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureImage, NETWORKS, removeContainer, repoRoot, startFixedIpContainer } from '../../fixtures/sandbox/docker.ts';
+import { ensureImage, NETWORKS, removeContainer, repoRoot, ROLE_LABEL, SANDBOX_LABEL } from '../../fixtures/sandbox/docker.ts';
 import { HARBOR_HOST } from '../../fixtures/sandbox/harbor-side-config.ts';
 import { cacheDir } from '../../fixtures/sandbox/oci.ts';
 
@@ -139,6 +139,10 @@ function containerdConfig(l: Line): string {
       "  config_path = '/etc/containerd/certs.d'",
       "[plugins.'io.containerd.internal.v1.opt']",
       `  path = '${root}/opt'`,
+      // 2.x pulls (ctr's default and the CRI's) go through the transfer service, which unpacks
+      // only for the platforms of its unpack_config (default: overlayfs, unusable here). The
+      // walking differ named explicitly: it applies any platform's layers (the arm64 fault).
+      ...['linux/amd64', 'linux/arm64'].flatMap((p) => ["[[plugins.'io.containerd.transfer.v1.local'.unpack_config]]", `  platform = '${p}'`, "  snapshotter = 'native'", "  differ = 'walking'"]),
       '',
     ].join('\n');
   }
@@ -158,9 +162,14 @@ function containerdConfig(l: Line): string {
 export async function writeHostFiles(hostDir: string): Promise<void> {
   await mkdir(hostDir, { recursive: true, mode: 0o700 });
   for (const l of CONTAINERD_LINES) await writeFile(path.join(hostDir, `containerd-${l.line}.toml`), containerdConfig(l));
+  // The CA twice: for the [host] entry and, at the top level, for `server` itself. With only
+  // the usual `[host."<same URL>"] ca = ...`, containerd tries the [host] entry and on a 404
+  // falls through to `server` WITHOUT that CA: a missing tag then reads as "x509: certificate
+  // signed by unknown authority" (seen while building this recorder). containerd 1.6 refuses a
+  // file without a [host] table ("invalid `host` tree").
   await writeFile(
     path.join(hostDir, 'hosts.toml'),
-    [`server = "https://${HARBOR_HOST}"`, '', `[host."https://${HARBOR_HOST}"]`, '  capabilities = ["pull", "resolve"]', '  ca = "/hd/ca.crt"', ''].join('\n'),
+    [`server = "https://${HARBOR_HOST}"`, 'ca = "/hd/ca.crt"', '', `[host."https://${HARBOR_HOST}"]`, '  capabilities = ["pull", "resolve"]', '  ca = "/hd/ca.crt"', ''].join('\n'),
   );
   await writeFile(path.join(hostDir, 'crictl.yaml'), 'timeout: 50\ndebug: false\npull-image-on-create: false\n');
 }
@@ -177,7 +186,17 @@ export async function writeFaultInputs(hostDir: string, ca: string, user: string
 /** Starts hd-clients and, inside it, dockerd and each available containerd; returns the lines that run. */
 export async function startClients(image: string, hostDir: string, log: (s: string) => void): Promise<{ lines: Line[]; docker: boolean }> {
   await removeContainer(CLIENTS_NAME);
-  await startFixedIpContainer({ role: 'clients', image, network: NETWORKS.onprem.name, ip: CLIENTS_IP, privileged: true, binds: [{ source: hostDir, target: '/hd', mode: 'ro' }] });
+  // Created with the docker CLI like the cluster's nodes (fixtures/cluster/source-provider.ts):
+  // `--privileged` is refused by this engine ("unable to apply caps"), all capabilities but
+  // SYS_RESOURCE with seccomp/AppArmor unconfined are what dockerd and containerd need here.
+  const run = await execa('docker', [
+    'run', '-d', '--name', CLIENTS_NAME, '--hostname', 'clients',
+    '--network', NETWORKS.onprem.name, '--ip', CLIENTS_IP,
+    '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
+    '--label', `${SANDBOX_LABEL}=1`, '--label', `${ROLE_LABEL}=clients`,
+    '-v', `${hostDir}:/hd:ro`, image,
+  ], { reject: false, timeout: 60_000 });
+  if (run.exitCode !== 0) throw new Error(`docker run ${CLIENTS_NAME} failed: ${run.stderr}`);
   const setup = await sh(
     [
       // The on-prem resolver, as a hybrid node has it (Docker's embedded DNS would not know the name).
@@ -298,8 +317,10 @@ export async function clientRuns(lines: Line[], docker: boolean): Promise<Client
   return runs;
 }
 
+/** crictl is built without version stamping (docker/k8s/build.sh): its pinned version. */
 export async function crictlVersion(): Promise<string> {
-  return versionOf((await sh('crictl --version')).stdout);
+  const env = await readFile(path.join(repoRoot(), 'docker', 'k8s', 'versions.env'), 'utf8');
+  return /^CRICTL_VERSION=(\S+)/m.exec(env)?.[1] ?? 'unknown';
 }
 
 export async function stopClients(): Promise<void> {
