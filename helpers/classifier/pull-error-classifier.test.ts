@@ -101,7 +101,7 @@ describe('accuracy per source and per runtime', () => {
       const c = classifyPullError(v.text);
       // Right: the answer is a cause the text stands for, and the fault's own cause is the answer
       // or one of its alternatives (an ambiguous text must still name what really happened).
-      const ok = v.expect.includes(c.cause) && [c.cause, ...(c.alternatives ?? [])].includes(v.expect[0]!);
+      const ok = v.expect.includes(c.cause) && ([c.cause, ...(c.alternatives ?? [])] as string[]).includes(v.expect[0]!);
       const k = `${v.runtime}@${v.version}`;
       const t = byClient.get(k) ?? { ok: 0, all: 0 };
       t.all++;
@@ -115,6 +115,8 @@ describe('accuracy per source and per runtime', () => {
     for (const v of clients) {
       expect(v.source).toBe(`recorded:${v.runtime}@${v.version}`);
       expect(v.fault, v.source).toBeTruthy();
+      // The recorder scrubs secrets before writing; nothing credential-shaped may be left.
+      expect(v.text, v.source).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(?:authorization|bearer|basic)\s*[:=]?\s+(?!«redacted»)[A-Za-z0-9+/=._-]{16,}/i);
     }
     expect(wrong).toEqual([]);
   });

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
             continue;
           }
           vectors.push({ text: r.text, runtime: r.runtime, version: run.version, fault: sc.fault, expect, source: `recorded:${r.runtime}@${run.version}`, client: `${r.step}${plan.arch ? ` (linux/${plan.arch})` : ''}` });
-          log(`  ${run.label}${r.step === 'login' ? ' (login)' : ''}: ${r.text.split('\n').at(-1)!.slice(0, 160)}`);
+          log(`  ${r.step}: ${r.text.split('\n').at(-1)!.slice(0, 160)}`);
         }
       } finally {
         await revertFault(sc.fault, side);
@@ -231,7 +231,7 @@ async function runClient(run: ClientRun, plan: Plan): Promise<{ failed: boolean;
   if (run.login) {
     const l = await sh(run.login.script, args, COMMAND_TIMEOUT_MS);
     // A failed login is itself a recorded text; the pull after it would be anonymous (another case).
-    if (l.exitCode !== 0 || l.timedOut) return { failed: true, timedOut: l.timedOut, text: textOf(l), runtime: run.login.runtime, step: 'login' };
+    if (l.exitCode !== 0 || l.timedOut) return { failed: true, timedOut: l.timedOut, text: textOf(l), runtime: run.login.runtime, step: run.login.runtime.replace('-', ' ') };
   }
   const r = await sh(run.pull, args, COMMAND_TIMEOUT_MS);
   return { failed: r.exitCode !== 0, timedOut: r.timedOut, text: textOf(r), runtime: run.runtime, step: run.label };
