@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isCauseId } from '../findings/cause-ids.ts';
 import { classifyPullError, explainText } from './pull-error-classifier.ts';
 
-interface Vector { text: string; expect: string[]; runtime?: string; source: string; params?: Record<string, string>; note?: string }
+interface Vector { text: string; expect: string[]; runtime?: string; source: string; params?: Record<string, string>; note?: string; version?: string; fault?: string }
 
 const sharedPath = fileURLToPath(new URL('../../../shared/vectors/pull-error-messages.json', import.meta.url));
 const extraPath = fileURLToPath(new URL('./vectors/extra-pull-errors.json', import.meta.url));
@@ -17,6 +17,10 @@ const recorded = load(fileURLToPath(new URL('./vectors/sandbox-recorded.json', i
 // the holdout was set aside before the layer/origin logic was written and is only measured.
 const publicTexts = load(fileURLToPath(new URL('./vectors/public-pull-errors.json', import.meta.url)));
 const holdout = load(fileURLToPath(new URL('./vectors/holdout-pull-errors.json', import.meta.url)));
+// Texts real clients (skopeo, podman, Docker, ctr and crictl on containerd 1.6 / 1.7 / 2.x) printed
+// against the sandbox's real Harbor, one fault at a time (test/sandbox/record-vectors.ts). `expect`
+// is the fault's cause first, then the causes the same answer stands for (record-vectors.ts says why).
+const clients = load(fileURLToPath(new URL('./vectors/recorded-clients.json', import.meta.url)));
 const row = (v: Vector, i: number) => [i, v.expect[0] ?? '', v] as const;
 
 interface Tally { ok: number; all: number }
@@ -55,6 +59,7 @@ describe.each([
   ['shared', shared],
   ['extra', extra],
   ['sandbox-recorded', recorded],
+  ['recorded-clients', clients],
 ] as const)('%s vectors', (_name, vectors) => {
   it('exist and name known cause ids', () => {
     expect(vectors.length).toBeGreaterThan(0);
@@ -69,7 +74,7 @@ describe.each([
 });
 
 describe('accuracy per source and per runtime', () => {
-  const a = accuracy({ shared, extra, 'sandbox-recorded': recorded, public: publicTexts, holdout });
+  const a = accuracy({ shared, extra, 'sandbox-recorded': recorded, 'recorded-clients': clients, public: publicTexts, holdout });
 
   it('prints the table', () => {
     const lines = [
@@ -87,6 +92,33 @@ describe('accuracy per source and per runtime', () => {
 
   it('is 100 % on the texts the project recorded from real clients', () => {
     expect(a.total['sandbox-recorded']).toEqual({ ok: recorded.length, all: recorded.length });
+  });
+
+  it('is 100 % on the texts recorded from real clients, per runtime and version, and names the fault\'s cause', () => {
+    const byClient = new Map<string, Tally>();
+    const wrong: string[] = [];
+    for (const v of clients) {
+      const c = classifyPullError(v.text);
+      // Right: the answer is a cause the text stands for, and the fault's own cause is the answer
+      // or one of its alternatives (an ambiguous text must still name what really happened).
+      const ok = v.expect.includes(c.cause) && ([c.cause, ...(c.alternatives ?? [])] as string[]).includes(v.expect[0]!);
+      const k = `${v.runtime}@${v.version}`;
+      const t = byClient.get(k) ?? { ok: 0, all: 0 };
+      t.all++;
+      if (ok) t.ok++;
+      else wrong.push(`${k} ${v.fault}: ${c.cause} (${c.rule}; alternatives ${(c.alternatives ?? []).join(',') || '-'}) want ${v.expect[0]} — ${v.text.slice(0, 200)}`);
+      byClient.set(k, t);
+    }
+    console.log(['recorded-clients: runtime@version                         accuracy', ...[...byClient].sort().map(([k, t]) => `${k.padEnd(58)}${pct(t)}`)].join('\n'));
+    // Every client family the recorder runs is there (the file is re-recorded, never edited).
+    expect(new Set(clients.map((v) => v.runtime))).toEqual(new Set(['skopeo', 'podman', 'docker', 'docker-login', 'ctr', 'crictl/containerd']));
+    for (const v of clients) {
+      expect(v.source).toBe(`recorded:${v.runtime}@${v.version}`);
+      expect(v.fault, v.source).toBeTruthy();
+      // The recorder scrubs secrets before writing; nothing credential-shaped may be left.
+      expect(v.text, v.source).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\b(?:authorization|bearer|basic)\s*[:=]?\s+(?!«redacted»)[A-Za-z0-9+/=._-]{16,}/i);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('is at least 95 % on public texts (and the holdout is at least 60 labelled texts with it)', () => {

@@ -450,6 +450,18 @@ const RULES: Rule[] = [
 
   // --- authentication / authorisation (HTTP 401/403, OCI UNAUTHORIZED / DENIED) -------------------------
   { id: 'no-basic-auth-credentials', cause: 'auth.credentials-missing', confidence: 'high', origin: 'http', test: re(/no basic auth credentials/i) },
+  // A 401 that surfaces on the `/v2/` ping itself: pulls take the ping's 401 as the challenge and
+  // go on; only a login (moby registry/auth.go loginV2, `podman|skopeo login`) authenticates on
+  // the ping, with the credentials it was given, and fails there. So they were sent and refused.
+  {
+    id: 'login-refused',
+    cause: 'auth.credentials-invalid',
+    confidence: 'medium',
+    origin: 'http',
+    alternatives: ['auth.robot-disabled', 'auth.robot-expired', 'auth.robot-name-mangled'],
+    distinguish: "the registry refused the login itself: a wrong secret, a robot name without its `robot$` prefix, or a disabled/expired robot; check the robot in Harbor",
+    test: (t, c) => c.request === 'ping' && (/\bunauthorized\b|authentication required/i.test(t) || status(401).test(t)),
+  },
   // containerd's authorizer: an anonymous token request means no credentials were configured for the
   // host (kubelet passed none); a 401 or 403 on it is "credentials needed", not a permission problem.
   {
@@ -493,8 +505,11 @@ const RULES: Rule[] = [
     cause: 'auth.insufficient-scope',
     confidence: 'medium',
     origin: 'harbor',
-    alternatives: ['auth.credentials-invalid', 'auth.credentials-missing'],
-    distinguish: 'Harbor says this for wrong credentials as well as for a robot without pull permission: test the credentials on the token endpoint first',
+    // Harbor's v2auth middleware (src/server/middleware/v2auth/auth.go) sends this one 401 for
+    // every pull the token does not allow; its token service hands a token without access to an
+    // unknown, disabled or expired robot as well as to one without pull.
+    alternatives: ['auth.credentials-invalid', 'auth.robot-disabled', 'auth.robot-expired', 'auth.credentials-missing'],
+    distinguish: 'Harbor says this for wrong credentials, a disabled or expired robot and a robot without pull permission alike: test the credentials on the token endpoint without a scope (401 = the login itself fails), then look at the robot in Harbor (enabled, expiry, permissions)',
     test: re(/unauthorized to access repository/i),
   },
   {
@@ -514,8 +529,9 @@ const RULES: Rule[] = [
     cause: 'auth.credentials-invalid',
     confidence: 'medium',
     origin: 'http',
-    alternatives: ['auth.credentials-missing', 'auth.pull-secret-registry-mismatch', 'auth.robot-disabled', 'auth.robot-expired'],
-    distinguish: "a 401 on the manifest itself says only that the registry did not accept what it got: check whether the node sent credentials (pull secret present, auths key = registry host:port) and then whether they work (`docker login` / token endpoint with the robot)",
+    // Harbor also answers a robot WITHOUT pull permission with 401, not 403 (v2auth, see above).
+    alternatives: ['auth.credentials-missing', 'auth.pull-secret-registry-mismatch', 'auth.robot-disabled', 'auth.robot-expired', 'auth.insufficient-scope'],
+    distinguish: "a 401 on the manifest itself says only that the registry did not accept what it got: check whether the node sent credentials (pull secret present, auths key = registry host:port) and then whether they work (`docker login` / token endpoint with the robot); Harbor gives the same 401 to a robot that lacks pull on the project",
     test: (t) => /\bUNAUTHORIZED\b|\bunauthorized\b|Not Authorized/i.test(t) || status(401).test(t),
   },
 
