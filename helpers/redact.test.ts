@@ -159,6 +159,8 @@ describe('redactor', () => {
     'The kubelet needs `{"auths":{"host":{"auth":"base64(user:password)"}}}`',
     'https://USER:PASSWORD@proxy.example:3128',
     'password = "..."',
+    // A bare boolean is not a secret: Docker's token URL carries offline_token=true.
+    'Get "https://h/service/token?account=robot%24k8s&client_id=docker&offline_token=true&service=harbor-registry": unauthorized',
     'rpc error: code = Unknown desc = failed to pull and unpack image "h/x:1": failed to resolve reference "h/x:1": pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials',
   ];
   it.each(prose)('leaves prose alone: %s', (text) => {

@@ -30,8 +30,9 @@ const SECRET_FLAGS =
  * 'robot$NAME:SECRET'`, `<password>`, `$ROBOT_SECRET`, `$(cat secret-file)`, `base64(user:password)`.
  * A negative lookahead at the start of a value: a placeholder followed by the value's end
  * (`(?-i:…)`: ALL-CAPS even in case-insensitive rules; regexp modifiers need Node 23+).
+ * A bare boolean is not a secret either (`offline_token=true` in Docker's token URLs).
  */
-const PH = String.raw`(?!(?:(?-i:[A-Z][A-Z_]*)|<[^>\s]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([^)\n]*\)|base64\([^)\n]*\)|\.\.\.|…|\*+|«redacted»)(?:$|[\s"'` + '`' + String.raw`,;)}\]@]))`;
+const PH = String.raw`(?!(?:(?-i:[A-Z][A-Z_]*)|true|false|<[^>\s]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([^)\n]*\)|base64\([^)\n]*\)|\.\.\.|…|\*+|«redacted»)(?:$|[\s"'` + '`' + String.raw`,;)}\]@&]))`;
 /** Characters that end an unquoted value (whitespace, quotes, backtick). */
 const V = String.raw`[^\s"'` + '`' + ']';
 /** A base64 run that is a whole word. */
