@@ -11,11 +11,14 @@ if (major < 24) {
 }
 
 // Node strips the types of every .ts file it loads, at each start: ~200 ms of CPU for `explain`
-// alone. The compile cache keeps the stripped and compiled modules on disk (keyed by content, in
-// $XDG_CACHE_HOME or ~/.cache, hybrid-doctor/node-compile-cache — a cache folder, not the run's
-// temp folder, which a run leaves empty; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
-const { enableCompileCache } = await import('node:module');
-{
+// alone. For `explain` (a paste-and-answer command with a 150 ms aim) the compile cache keeps the
+// stripped and compiled modules on disk (keyed by content, in $XDG_CACHE_HOME or ~/.cache,
+// hybrid-doctor/node-compile-cache — a cache folder, not the run's temp folder, which a run leaves
+// empty; NODE_DISABLE_COMPILE_CACHE=1 turns it off). Not for the long-running commands: their start
+// is a small share of their time, and a `diagnose` run concurrent with another once hung in
+// Node's exit path (main thread parked on a futex) after writing the shared cache.
+if (process.argv[2] === 'explain') {
+  const { enableCompileCache } = await import('node:module');
   const { homedir } = await import('node:os');
   const { join } = await import('node:path');
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
