@@ -38,8 +38,19 @@ if (process.argv[2] === 'diagnose' && !process.execArgv.includes(SEMI)) {
   // --timings counts this parent's share too (helpers/timings.ts): the child gets our start time.
   const env = process.argv.includes('--timings') ? { ...process.env, HYBRID_DOCTOR_PARENT_TIME_ORIGIN: String(performance.timeOrigin) } : process.env;
   const child = spawn(process.execPath, [SEMI, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
-  // Forwarded: the child cleans up its probe namespaces and exits 130/143 (helpers/kube/probe-namespace.ts).
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  // Forwarded: the child cleans up its probe namespaces and exits 130/143 (helpers/kube/probe-namespace.ts),
+  // within its 20 s cleanup bound. A child still there well after that bound is stuck (seen once:
+  // parked in Node's exit path), and an orphan would hold this command's stdout/stderr open: end it.
+  let watchdog;
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      child.kill(sig);
+      watchdog ??= setTimeout(() => {
+        process.stderr.write(`hybrid-doctor: the diagnosis did not exit 30 s after ${sig}; stopping it (probe namespaces labelled app.kubernetes.io/managed-by=hybrid-doctor may remain: kubectl get ns -l app.kubernetes.io/managed-by=hybrid-doctor).\n`);
+        child.kill('SIGKILL');
+      }, 30_000);
+    });
+  }
   const { constants } = await import('node:os');
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
 } else {
