@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -57,7 +58,9 @@ async function startChild(kubeconfig: string, prefix: string): Promise<Child> {
   let err = '';
   let killedAt = 0;
   proc.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<{ code: number | null; ms: number }>((r) => proc.once('exit', (code) => r({ code, ms: Date.now() - killedAt })));
+  // What a shell reports: the exit code, or 128+n for a process ended by signal n (the handler
+  // ends the process by the signal it received once the cleanup is done).
+  const exited = new Promise<{ code: number | null; ms: number }>((r) => proc.once('exit', (code, signal) => r({ code: code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : null), ms: Date.now() - killedAt })));
   const namespace = await new Promise<string>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`child not READY in 30s: ${err}`)), 30_000);
     let out = '';

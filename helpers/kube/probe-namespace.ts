@@ -115,16 +115,30 @@ function exitCode(sig: NodeJS.Signals): number {
   return sig === 'SIGINT' ? 130 : 143;
 }
 
+/**
+ * Ends the process by the signal it received (the shell and a parent see 128+n, as if no handler
+ * had run), once the cleanup is done. Not `process.exit()`: a diagnose child once stayed parked in
+ * Node's native exit path after a SIGTERM mid-probe (main thread on a futex, 15 min), holding its
+ * parent's stdout/stderr open. Termination by the default signal action skips that teardown;
+ * stdout/stderr are pipes, files or TTYs, written synchronously on Linux, so nothing is lost.
+ */
+function dieBy(sig: NodeJS.Signals): never {
+  process.removeAllListeners(sig);
+  process.kill(process.pid, sig);
+  // Not reached when the default action runs; a fallback if the signal were ignored.
+  process.exit(exitCode(sig));
+}
+
 function onSignal(sig: NodeJS.Signals): void {
   if (stopping) {
     if (Date.now() - stopping.at < SAME_SIGNAL_MS) return;
     const left = [...live].map((p) => p.pending());
     process.stderr.write(`hybrid-doctor: second ${sig}: exiting without finishing the cleanup.\n${left.length ? left.map((r) => leftoverText(r)).join('') : ''}`);
-    process.exit(exitCode(sig));
+    dieBy(sig);
   }
   stopping = { signal: sig, at: Date.now() };
   const all = [...live];
-  if (all.length === 0) process.exit(exitCode(sig));
+  if (all.length === 0) dieBy(sig);
   const names = all.map((p) => p.name ?? '(being created)').join(', ');
   process.stderr.write(`hybrid-doctor: ${sig}: deleting probe namespace ${names} (at most ${SIGNAL_CLEANUP_MS / 1000} s; press Ctrl-C again to exit at once)\n`);
   // Not unref'd: this timer is the bound, it must fire even if nothing else is pending.
@@ -136,7 +150,7 @@ function onSignal(sig: NodeJS.Signals): void {
     } else {
       for (const r of outcome) if (!r.ok) process.stderr.write(leftoverText(r));
     }
-    process.exit(exitCode(sig));
+    dieBy(sig);
   });
 }
 
