@@ -20,7 +20,11 @@ const holdout = load(fileURLToPath(new URL('./vectors/holdout-pull-errors.json',
 // Texts real clients (skopeo, podman, Docker, ctr and crictl on containerd 1.6 / 1.7 / 2.x) printed
 // against the sandbox's real Harbor, one fault at a time (test/sandbox/record-vectors.ts). `expect`
 // is the fault's cause first, then the causes the same answer stands for (record-vectors.ts says why).
-const clients = load(fileURLToPath(new URL('./vectors/recorded-clients.json', import.meta.url)));
+// With them, the sandbox cluster's kubelet (v1.33.13 over containerd 1.6.20): its Warning events and
+// waiting messages for the same faults through a pod, and node/cluster-side faults only a kubelet
+// meets (test/sandbox/record-kubelet.ts).
+const kubelet = load(fileURLToPath(new URL('./vectors/recorded-kubelet.json', import.meta.url)));
+const clients = [...load(fileURLToPath(new URL('./vectors/recorded-clients.json', import.meta.url))), ...kubelet];
 const row = (v: Vector, i: number) => [i, v.expect[0] ?? '', v] as const;
 
 interface Tally { ok: number; all: number }
@@ -111,7 +115,9 @@ describe('accuracy per source and per runtime', () => {
     }
     console.log(['recorded-clients: runtime@version                         accuracy', ...[...byClient].sort().map(([k, t]) => `${k.padEnd(58)}${pct(t)}`)].join('\n'));
     // Every client family the recorder runs is there (the file is re-recorded, never edited).
-    expect(new Set(clients.map((v) => v.runtime))).toEqual(new Set(['skopeo', 'podman', 'docker', 'docker-login', 'ctr', 'crictl/containerd']));
+    expect(new Set(clients.map((v) => v.runtime))).toEqual(new Set(['skopeo', 'podman', 'docker', 'docker-login', 'ctr', 'crictl/containerd', 'kubelet/containerd']));
+    // The kubelet's texts come from Harbor-side and node/cluster-side faults alike.
+    expect(new Set(kubelet.map((v) => v.fault)).size).toBeGreaterThanOrEqual(12);
     for (const v of clients) {
       expect(v.source).toBe(`recorded:${v.runtime}@${v.version}`);
       expect(v.fault, v.source).toBeTruthy();

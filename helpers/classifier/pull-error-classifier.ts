@@ -397,6 +397,10 @@ const RULES: Rule[] = [
     cause: 'dns.timeout',
     confidence: 'high',
     origin: 'dns',
+    // The resolver that timed out is the one the puller used (the node's, for a kubelet pull):
+    // if pods still resolve the name through cluster DNS, the root cause is the split view.
+    alternatives: ['dns.split-view'],
+    distinguish: "`dig HOST @RESOLVER` on the node (the resolver in the text) times out too? Then resolve it from a pod: if cluster DNS answers, the node's resolver is the one to fix (a split view)",
     test: re(/lookup [^\s]{1,300}?(?: on [^\s]{1,80})?: [^\n]{0,120}?(?:i\/o timeout|timed out)|:53: i\/o timeout|getaddrinfo ETIMEOUT|DNS (?:query|lookup) timed out/i),
   },
   {
@@ -404,8 +408,8 @@ const RULES: Rule[] = [
     cause: 'dns.servfail',
     confidence: 'high',
     origin: 'dns',
-    alternatives: ['dns.nxdomain', 'dns.timeout'],
-    distinguish: "`dig HOST @RESOLVER` on the node shows the resolver's status (SERVFAIL, REFUSED) or that nothing listens on :53",
+    alternatives: ['dns.nxdomain', 'dns.timeout', 'dns.split-view'],
+    distinguish: "`dig HOST @RESOLVER` on the node shows the resolver's status (SERVFAIL, REFUSED) or that nothing listens on :53; if a pod resolves the name through cluster DNS meanwhile, the node's resolver alone is broken (a split view)",
     test: re(/server misbehaving|Temporary failure in name resolution|SERVFAIL|getaddrinfo EAI_AGAIN|lookup [^\s]{1,300}?(?: on [^\s]{1,80})?: [^\n]{0,80}?(?:refused|no answer)/i),
   },
 
@@ -530,8 +534,11 @@ const RULES: Rule[] = [
     confidence: 'medium',
     origin: 'http',
     // Harbor also answers a robot WITHOUT pull permission with 401, not 403 (v2auth, see above).
-    alternatives: ['auth.credentials-missing', 'auth.pull-secret-registry-mismatch', 'auth.robot-disabled', 'auth.robot-expired', 'auth.insufficient-scope'],
-    distinguish: "a 401 on the manifest itself says only that the registry did not accept what it got: check whether the node sent credentials (pull secret present, auths key = registry host:port) and then whether they work (`docker login` / token endpoint with the robot); Harbor gives the same 401 to a robot that lacks pull on the project",
+    // Missing credentials come first among them: Harbor's token service hands an anonymous
+    // request the same access-less token, so a pod whose pull secret does not exist (or is not
+    // attached) reads exactly like one with a wrong robot secret (recorded-kubelet.json).
+    alternatives: ['auth.credentials-missing', 'auth.pull-secret-missing', 'auth.pull-secret-not-attached', 'auth.pull-secret-registry-mismatch', 'auth.robot-disabled', 'auth.robot-expired', 'auth.insufficient-scope'],
+    distinguish: "a 401 on the manifest itself says only that the registry did not accept what it got: check whether the node sent credentials (the pod's imagePullSecrets exist, auths key = registry host:port) and then whether they work (`docker login` / token endpoint with the robot); Harbor gives the same 401 to a robot that lacks pull on the project",
     test: (t) => /\bUNAUTHORIZED\b|\bunauthorized\b|Not Authorized/i.test(t) || status(401).test(t),
   },
 
