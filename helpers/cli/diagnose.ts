@@ -44,21 +44,21 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   let report: Report;
   let correlation: { checks: CheckResult[]; findings: Finding[] } = { checks: [], findings: [] };
   try {
-    let prior: Finding[] = [];
-    let verifiedHosts: string[] = [];
+    // The correlation suites (all at once) and the pod/event reads run concurrently: the
+    // diagnosis awaits the correlation only once its lists are in (diagnose.ts `correlation`).
+    let run: Promise<{ checks: CheckResult[]; findings: Finding[] }> | undefined;
     if (values.target && !values['no-correlate']) {
-      progress.phase(`checking ${CORRELATION_SUITES.join(', ')} first (to name the cause behind a symptom)`);
+      progress.phase(`checking ${CORRELATION_SUITES.join(', ')} while reading the cluster (to name the cause behind a symptom)`);
       const { runSuites } = await import('../runner/run-suites.ts');
+      timings?.mark('imports (the correlation suites)');
       // Probe pods (the node checks that see certs.d, resolv.conf, the containerd config) run only
       // when the target allows them; --read-only forbids them whatever the target says.
       const readOnly = Boolean(values['read-only']);
-      const run = await runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal });
-      prior = run.findings;
-      correlation = run;
-      if (run.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed')) verifiedHosts = [new URL(target.harbor.url).host];
-      timings?.mark(`correlation (${CORRELATION_SUITES.join(', ')})`);
-      for (const c of run.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
+      run = runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal, concurrent: true });
+      run.catch(() => {}); // awaited below; a listing error first must not leave it unhandled
     } else timings?.add(`correlation (${values.target ? '--no-correlate' : 'no --target'}: skipped)`, 0);
+    const harborHost = new URL(target.harbor.url).host;
+    const corr = run?.then((r) => ({ findings: r.findings, verifiedHosts: r.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed') ? [harborHost] : [] }));
     const { kubeForTarget } = await import('../kube/client.ts');
     const { diagnose } = await import('../diagnose/diagnose.ts');
     const kube = kubeForTarget(target, signal);
@@ -69,8 +69,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       ...(values.namespace ? { namespace: values.namespace } : {}),
       ...(pod ? { pod } : {}),
       allNamespaces: Boolean(values['all-namespaces']),
-      priorFindings: prior,
-      verifiedHosts,
+      ...(corr ? { correlation: corr } : {}),
       readOnly: Boolean(values['read-only']) || !target.kubernetes?.allowProbes,
       withTarget: Boolean(values.target),
       signal,
@@ -80,7 +79,11 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
         progress.diagnose(p);
       },
     });
-    timings?.mark('analysis');
+    timings?.mark('analysis (the correlation overlapped the reads)');
+    if (run) {
+      correlation = await run;
+      for (const c of correlation.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
+    }
   } finally {
     progress.end(); // clears the live line before the report or an error is printed
   }

@@ -79,6 +79,12 @@ export interface DiagnoseOptions {
    * passed). A pod that still sees "unknown authority" there has a node-side trust problem.
    */
   verifiedHosts?: string[];
+  /**
+   * The correlation run started by the caller and not awaited: its findings and verified hosts
+   * replace `priorFindings`/add to `verifiedHosts`, awaited once the lists are read, so the API
+   * reads and the registry/DNS/TLS checks overlap. A rejection fails the diagnosis.
+   */
+  correlation?: Promise<{ findings: Finding[]; verifiedHosts: string[] }>;
   /** Node probes were not allowed (read-only): node-side causes can be pointed at, not seen. */
   readOnly?: boolean;
   signal?: AbortSignal;
@@ -271,10 +277,6 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const namespace = all ? undefined : (opts.namespace ?? 'default');
   const selector = opts.hybridSelector ?? DEFAULT_HYBRID_SELECTOR;
   const maxEvents = opts.maxEvents ?? 5;
-  const priorsRaw = typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
-  const priors: PriorFacts[] = priorsRaw.map(priorFacts);
-  const withTarget = opts.withTarget ?? priorsRaw.length > 0;
-  const verifiedHosts = new Set((opts.verifiedHosts ?? []).map(normalizeHost));
 
   const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -404,6 +406,13 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const wanted = byUid;
 
   phase('lists');
+  // The correlation run (when given as a promise) went on while the lists were read.
+  const correlation = opts.correlation ? await opts.correlation : undefined;
+  if (correlation) phase('correlation (after the lists)');
+  const priorsRaw = correlation ? correlation.findings : typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
+  const priors: PriorFacts[] = priorsRaw.map(priorFacts);
+  const withTarget = opts.withTarget ?? priorsRaw.length > 0;
+  const verifiedHosts = new Set([...(opts.verifiedHosts ?? []), ...(correlation?.verifiedHosts ?? [])].map(normalizeHost));
   opts.onProgress?.({ phase: 'analysing', pods: failing.length + pending.length });
   const classifyMemo = new Map<string, Classification>();
   const classify = (text: string): Classification => {

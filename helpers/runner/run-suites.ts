@@ -19,7 +19,7 @@ export interface RunReport {
  * callers). Checks of one suite run concurrently and share the context's memo; later suites see
  * earlier findings through `priorFindings` (the ImagePullBackOff suite correlates with them).
  */
-export async function runSuites(target: Target, suites: readonly SuiteId[] = SUITES, opts: { signal?: AbortSignal } = {}): Promise<RunReport> {
+export async function runSuites(target: Target, suites: readonly SuiteId[] = SUITES, opts: { signal?: AbortSignal; concurrent?: boolean } = {}): Promise<RunReport> {
   const started = Date.now();
   const results: CheckResult[] = [];
   const ctx = createCheckContext(target, {
@@ -27,9 +27,17 @@ export async function runSuites(target: Target, suites: readonly SuiteId[] = SUI
     priorFindings: () => results.flatMap((r) => r.findings),
   });
   // RUN_ORDER: imagepullbackoff after the suites it correlates with; results in report order.
-  for (const suite of RUN_ORDER.filter((s) => suites.includes(s))) {
-    const checks = await loadSuiteChecks(suite);
-    results.push(...(await Promise.all(checks.map((c) => runCheck(c, ctx)))));
+  const ordered = RUN_ORDER.filter((s) => suites.includes(s));
+  if (opts.concurrent && !ordered.includes('imagepullbackoff')) {
+    // `concurrent`: every suite at once (diagnose's correlation). Only the imagepullbackoff suite
+    // reads earlier suites' findings; the others share work through the context's memo only.
+    const per = await Promise.all(ordered.map(async (suite) => Promise.all((await loadSuiteChecks(suite)).map((c) => runCheck(c, ctx)))));
+    results.push(...per.flat());
+  } else {
+    for (const suite of ordered) {
+      const checks = await loadSuiteChecks(suite);
+      results.push(...(await Promise.all(checks.map((c) => runCheck(c, ctx)))));
+    }
   }
   const rank = (s: string) => SUITES.indexOf(s as SuiteId);
   results.sort((a, b) => rank(a.suite) - rank(b.suite));
