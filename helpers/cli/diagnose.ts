@@ -37,7 +37,7 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     // No target: only the cluster is known. A throwaway in-memory target carries the kubeconfig.
     target = parseTarget(`harbor: { url: "https://registry.invalid" }\nkubernetes: ${JSON.stringify({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })}\n`, '<diagnose>');
   }
-  (await import('../target/preflight.ts')).preflight(target); // kubeconfig, context, credential sources: exit 2 before anything runs
+  await (await import('../target/preflight.ts')).preflight(target); // kubeconfig, context, credential sources: exit 2 before anything runs
   timings?.mark('target load + preflight');
   const signal = AbortSignal.timeout(target.timeouts.runMs);
   const progress = diagnoseProgress(process.stderr);

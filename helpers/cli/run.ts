@@ -103,7 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targetFile = (await ensureSandbox({ log: (m) => process.stderr.write(`  ${m}\n`) })).targetFile;
   }
   const target = loadTarget(targetFile); // exit 2 with a precise message before anything runs
-  preflight(target);
+  await preflight(target);
   timings?.mark(values.target ? 'target load + preflight' : 'target load + preflight (sandbox started if needed)');
 
   // Every path is relative to the user's cwd; nothing is written into the package folder, so

@@ -43,7 +43,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const intervalMs = parseInterval(values.interval);
   const listen = parseListen(values.listen);
   const target = loadTarget(resolve(values.target));
-  preflight(target);
+  await preflight(target);
 
   const metrics = createWatchMetrics({ intervalSeconds: intervalMs / 1000 });
   const stop = new AbortController();

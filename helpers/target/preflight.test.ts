@@ -43,11 +43,11 @@ describe('preflight: kubeconfig, context and credential sources are usage errors
     { name: 'a token file that does not exist', target: () => target(kubeconfig('tokenfile.yaml', `{ token-file: ${join(dir, 'nope.token')} }`)), error: /not a valid kubeconfig: ENOENT/ },
     { name: 'an exec plugin command that is not installed', target: () => target(kubeconfig('exec.yaml', '{ exec: { apiVersion: client.authentication.k8s.io/v1beta1, command: hd-no-such-aws-cli, args: [eks, get-token] } }')), error: /exec credential plugin command "hd-no-such-aws-cli" of user "u" is not found on PATH/ },
   ];
-  it.each(cases)('$name', ({ target: t, error }) => {
+  it.each(cases)('$name', async ({ target: t, error }) => {
     // Some cases fail while the target file itself is parsed (its kubeconfig file is checked there too).
     let err: unknown;
     try {
-      preflight(t());
+      await preflight(t());
     } catch (e) {
       err = e;
     }
@@ -58,12 +58,12 @@ describe('preflight: kubeconfig, context and credential sources are usage errors
     }
   });
 
-  it('a secret source that no longer resolves (file removed after the target was loaded)', () => {
+  it('a secret source that no longer resolves (file removed after the target was loaded)', async () => {
     const secret = file('robot.secret', 's3cret\n');
     const t = parseTarget(['harbor:', '  url: https://harbor.test', 'robot:', '  name: robot$k8s-robot', `  secret: { file: ${secret} }`].join('\n'), join(dir, 'target.yaml'));
     rmSync(secret);
-    expect(() => preflight(t)).toThrow(UsageError);
-    expect(() => preflight(t)).toThrow(/robot\.secret/);
+    await expect(preflight(t)).rejects.toThrow(UsageError);
+    await expect(preflight(t)).rejects.toThrow(/robot\.secret/);
   });
 
   it('`run` with a context that does not exist exits 2 before any check runs', async () => {

@@ -1,7 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { loadKubeConfig } from '../kube/client.ts';
 import { loadCaBundle } from '../net/ca-bundle.ts';
 import { CorefileSyntaxError, parseCorefile } from '../parsers/corefile.ts';
 import { readSecret, targetPath, type Target } from './load.ts';
@@ -12,9 +11,10 @@ import { readSecret, targetPath, type Target } from './load.ts';
  * kubeconfig that does not load, a context it does not have, a credential file or exec plugin
  * that is not there — is one clear UsageError (exit 2) instead of the same error in every check
  * that needs the input. Files that are themselves the object of a check (the NodeConfig) are not
- * judged here. Nothing is contacted.
+ * judged here. Nothing is contacted. Async only for the kube client: @kubernetes/client-node
+ * costs ~0.7 s to import and a target without a `kubernetes` block never loads it.
  */
-export function preflight(target: Target): void {
+export async function preflight(target: Target): Promise<void> {
   loadCaBundle(target);
   if (target.robot) readSecret(target, target.robot.secret, 'robot.secret');
   if (target.harbor.admin) readSecret(target, target.harbor.admin.password, 'harbor.admin.password');
@@ -41,7 +41,7 @@ export function preflight(target: Target): void {
       throw new UsageError(`${field}: cannot read ${targetPath(target, p)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
-  if (target.kubernetes) preflightKubeconfig(target);
+  if (target.kubernetes) preflightKubeconfig(target, (await import('../kube/client.ts')).loadKubeConfig);
 }
 
 /**
@@ -49,7 +49,7 @@ export function preflight(target: Target): void {
  * sources of that context resolve: CA, client certificate and key files readable, a token file
  * present, an exec plugin's command found (absolute path or on PATH).
  */
-function preflightKubeconfig(target: Target): void {
+function preflightKubeconfig(target: Target, loadKubeConfig: typeof import('../kube/client.ts').loadKubeConfig): void {
   const kc = loadKubeConfig(target);
   const context = kc.getCurrentContext();
   const where = `kubeconfig context "${context}"`;
