@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SuiteId } from '../checks/check.ts';
+import type { CorrelationInput } from '../diagnose/diagnose.ts';
+import type { CauseId } from '../findings/cause-ids.ts';
 import { UsageError } from '../errors.ts';
 import type { CheckResult, Finding } from '../findings/finding.ts';
 import { EXIT, exitCode } from '../runner/exit-code.ts';
@@ -44,21 +46,29 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
   let report: Report;
   let correlation: { checks: CheckResult[]; findings: Finding[] } = { checks: [], findings: [] };
   try {
-    // The correlation suites (all at once) and the pod/event reads run concurrently: the
-    // diagnosis awaits the correlation only once its lists are in (diagnose.ts `correlation`).
+    // The correlation suites run all at once. For one pod or one namespace they start once the
+    // pods' symptoms are known, and only those that can explain them run (a missing tag needs
+    // none); for --all-namespaces every suite starts at once and overlaps the long API reads.
     let run: Promise<{ checks: CheckResult[]; findings: Finding[] }> | undefined;
+    let corr: ((symptoms: readonly CauseId[]) => Promise<CorrelationInput>) | Promise<CorrelationInput> | undefined;
     if (values.target && !values['no-correlate']) {
-      progress.phase(`checking ${CORRELATION_SUITES.join(', ')} while reading the cluster (to name the cause behind a symptom)`);
       const { runSuites } = await import('../runner/run-suites.ts');
+      const { suitesFor } = await import('../diagnose/correlate.ts');
       timings?.mark('imports (the correlation suites)');
       // Probe pods (the node checks that see certs.d, resolv.conf, the containerd config) run only
       // when the target allows them; --read-only forbids them whatever the target says.
       const readOnly = Boolean(values['read-only']);
-      run = runSuites({ ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target, CORRELATION_SUITES, { signal, concurrent: true });
-      run.catch(() => {}); // awaited below; a listing error first must not leave it unhandled
+      const t = { ...target, kubernetes: target.kubernetes ? { ...target.kubernetes, allowProbes: target.kubernetes.allowProbes && !readOnly } : undefined } as typeof target;
+      const harborHost = new URL(target.harbor.url).host;
+      const start = (suites: SuiteId[]) => {
+        if (suites.length) progress.phase(`checking ${suites.join(', ')} (to name the cause behind a symptom)`);
+        run = runSuites(t, suites, { signal, concurrent: true });
+        run.catch(() => {}); // awaited below; a listing error first must not leave it unhandled
+        return run.then((r) => ({ findings: r.findings, verifiedHosts: r.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed') ? [harborHost] : [] }));
+      };
+      if (values['all-namespaces']) corr = start(CORRELATION_SUITES);
+      else corr = (symptoms) => start(suitesFor(symptoms, CORRELATION_SUITES));
     } else timings?.add(`correlation (${values.target ? '--no-correlate' : 'no --target'}: skipped)`, 0);
-    const harborHost = new URL(target.harbor.url).host;
-    const corr = run?.then((r) => ({ findings: r.findings, verifiedHosts: r.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed') ? [harborHost] : [] }));
     const { kubeForTarget } = await import('../kube/client.ts');
     const { diagnose } = await import('../diagnose/diagnose.ts');
     const kube = kubeForTarget(target, signal);
@@ -79,9 +89,9 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
         progress.diagnose(p);
       },
     });
-    timings?.mark('analysis (the correlation overlapped the reads)');
+    timings?.mark('analysis (with the correlation)');
     if (run) {
-      correlation = await run;
+      correlation = await (run as Promise<{ checks: CheckResult[]; findings: Finding[] }>);
       for (const c of correlation.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
     }
   } finally {

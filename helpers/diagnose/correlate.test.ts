@@ -5,7 +5,8 @@ import { CATALOG } from '../catalog/catalog.ts';
 import { classifyPullError } from '../classifier/pull-error-classifier.ts';
 import type { Finding } from '../findings/finding.ts';
 import { redactor } from '../redact.ts';
-import { CORRELATION_RULES, correlate, normalizeHost, podFindingParams, priorFacts, type PodScope, type PriorFacts } from './correlate.ts';
+import { CORRELATION_RULES, correlate, normalizeHost, podFindingParams, PRIOR_SUITES, priorFacts, suitesFor, type PodScope, type PriorFacts } from './correlate.ts';
+import { SUITES, type SuiteId } from '../checks/check.ts';
 
 const H = 'harbor.sandbox.test';
 const pod: PodScope = { namespace: 'team-a', node: 'hybrid-1', hosts: [H], secrets: ['harbor-registry'] };
@@ -73,6 +74,30 @@ describe('correlation table', () => {
     const ids = CORRELATION_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of CORRELATION_RULES) expect(r.symptoms.length).toBeGreaterThan(0);
+  });
+});
+
+describe('suitesFor: only the suites that can explain the symptoms (diagnose POD)', () => {
+  const CORR: SuiteId[] = ['tls', 'dns', 'robot-auth', 'pull-secrets', 'cluster-dns', 'nodes'];
+  it('every prior a rule names has its owning suites, and they exist', () => {
+    for (const r of CORRELATION_RULES) {
+      expect(PRIOR_SUITES[r.prior], r.id).toBeDefined();
+      for (const s of PRIOR_SUITES[r.prior]!) expect(SUITES).toContain(s);
+    }
+  });
+  it.each([
+    [['image.not-found'], []],
+    [['image.invalid-reference', 'image.policy-vulnerability'], []],
+    // secrets (missing, malformed, other host, mangled name, not attached) and the robot's state
+    [['auth.credentials-invalid'], ['robot-auth', 'pull-secrets']],
+    // the node's trust (CA, hosts.toml, containerd config) and the served chain
+    [['tls.untrusted-ca'], ['tls', 'nodes']],
+    // split view (node vs cluster DNS), the on-prem hosts entry, and a token realm off the Harbor URL
+    [['dns.nxdomain'], ['dns', 'robot-auth', 'cluster-dns']],
+    [['tls.expired'], ['nodes']],
+  ] as [CauseId[], SuiteId[]][])('%j → %j', (symptoms, want) => {
+    // each wanted suite is the owner of a prior some rule for these symptoms names
+    expect(new Set(suitesFor(symptoms, CORR))).toEqual(new Set(want));
   });
 });
 

@@ -1,3 +1,4 @@
+import type { SuiteId } from '../checks/check.ts';
 import type { CauseId } from '../findings/cause-ids.ts';
 import { REDACTED } from '../redact.ts';
 import type { Finding, FindingParams } from '../findings/finding.ts';
@@ -149,6 +150,44 @@ export interface Correlation {
   root: CauseId;
   rule?: CorrelationRule;
   prior?: PriorFacts;
+}
+
+/**
+ * The suites whose findings can be each rule's prior (which check emits which cause: the checks'
+ * own code; a test keeps every prior of CORRELATION_RULES covered). `diagnose POD` runs only the
+ * suites its pods' symptoms can be explained by.
+ */
+export const PRIOR_SUITES: Readonly<Record<string, readonly SuiteId[]>> = {
+  'auth.credentials-missing': ['pull-secrets', 'robot-auth'],
+  'auth.pull-secret-malformed': ['pull-secrets'],
+  'auth.pull-secret-missing': ['pull-secrets'],
+  'auth.pull-secret-not-attached': ['pull-secrets'],
+  'auth.pull-secret-registry-mismatch': ['pull-secrets'],
+  'auth.robot-disabled': ['robot-auth'],
+  'auth.robot-expired': ['robot-auth'],
+  'auth.robot-name-mangled': ['pull-secrets', 'robot-auth'],
+  'dns.coredns-hosts-missing': ['dns'],
+  'dns.split-view': ['dns', 'cluster-dns'],
+  'harbor.external-url-mismatch': ['robot-auth'],
+  'node.ca-mismatch': ['nodes'],
+  'node.ca-not-installed': ['nodes'],
+  'node.clock-skew': ['nodes'],
+  'node.containerd-config-conflict': ['nodes'],
+  'node.containerd-dropin-replaces-cri': ['nodes'],
+  'node.hosts-toml-invalid': ['nodes'],
+  'tls.chain-incomplete': ['tls'],
+};
+
+/**
+ * The suites (among `available`) that can explain these symptoms: the owners of every prior a
+ * rule for one of them names, plus `tls` for an unknown authority (its trust check tells a
+ * node-side trust problem from a served chain that fails everywhere). Empty: nothing to correlate.
+ */
+export function suitesFor(symptoms: readonly CauseId[], available: readonly SuiteId[], rules: readonly CorrelationRule[] = CORRELATION_RULES): SuiteId[] {
+  const want = new Set<SuiteId>();
+  for (const rule of rules) if (rule.symptoms.some((s) => symptoms.includes(s))) for (const suite of PRIOR_SUITES[rule.prior] ?? available) want.add(suite);
+  if (symptoms.includes('tls.untrusted-ca')) want.add('tls');
+  return available.filter((s) => want.has(s));
 }
 
 /** Picks the root cause for one pod's symptom given the earlier findings (first matching rule). */

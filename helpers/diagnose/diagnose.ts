@@ -66,6 +66,12 @@ class NamespaceQueue {
 
 export type NodeType = 'hybrid' | 'cloud' | 'unknown';
 
+/** What a correlation run hands the diagnosis (DiagnoseOptions.correlation). */
+export interface CorrelationInput {
+  findings: Finding[];
+  verifiedHosts: string[];
+}
+
 export interface DiagnoseOptions {
   kube: KubeClient;
   /** Namespace of `pod`, or the one namespace to scan (default `default` when neither flag). */
@@ -80,11 +86,12 @@ export interface DiagnoseOptions {
    */
   verifiedHosts?: string[];
   /**
-   * The correlation run started by the caller and not awaited: its findings and verified hosts
-   * replace `priorFindings`/add to `verifiedHosts`, awaited once the lists are read, so the API
-   * reads and the registry/DNS/TLS checks overlap. A rejection fails the diagnosis.
+   * The correlation run: its findings and verified hosts replace `priorFindings`/add to
+   * `verifiedHosts`. A promise (a run the caller started, overlapping the API reads) is awaited
+   * once the pods' symptoms are known; a function is called then with those symptoms, so it can
+   * run only the suites that can explain them. A rejection fails the diagnosis.
    */
-  correlation?: Promise<{ findings: Finding[]; verifiedHosts: string[] }>;
+  correlation?: Promise<CorrelationInput> | ((symptoms: readonly CauseId[]) => Promise<CorrelationInput>);
   /** Node probes were not allowed (read-only): node-side causes can be pointed at, not seen. */
   readOnly?: boolean;
   signal?: AbortSignal;
@@ -406,13 +413,11 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   const wanted = byUid;
 
   phase('lists');
-  // The correlation run (when given as a promise) went on while the lists were read.
-  const correlation = opts.correlation ? await opts.correlation : undefined;
-  if (correlation) phase('correlation (after the lists)');
-  const priorsRaw = correlation ? correlation.findings : typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
-  const priors: PriorFacts[] = priorsRaw.map(priorFacts);
-  const withTarget = opts.withTarget ?? priorsRaw.length > 0;
-  const verifiedHosts = new Set([...(opts.verifiedHosts ?? []), ...(correlation?.verifiedHosts ?? [])].map(normalizeHost));
+  // Set once pass 1 has named the symptoms (the correlation may depend on them).
+  let priorsRaw: Finding[] = [];
+  let priors: PriorFacts[] = [];
+  let withTarget = false;
+  let verifiedHosts = new Set<string>();
   opts.onProgress?.({ phase: 'analysing', pods: failing.length + pending.length });
   const classifyMemo = new Map<string, Classification>();
   const classify = (text: string): Classification => {
@@ -547,6 +552,14 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
     if (pre) pres.push(pre);
   }
   phase('classify');
+  // The correlation: a run already under way (awaited now, it overlapped the lists), or one
+  // started for the symptoms pass 1 found (only the suites that can explain them run).
+  const correlation = typeof opts.correlation === 'function' ? await opts.correlation([...new Set(pres.map((x) => x.symptomC.cause))]) : opts.correlation ? await opts.correlation : undefined;
+  if (correlation) phase('correlation');
+  priorsRaw = correlation ? correlation.findings : typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
+  priors = priorsRaw.map(priorFacts);
+  withTarget = opts.withTarget ?? priorsRaw.length > 0;
+  verifiedHosts = new Set([...(opts.verifiedHosts ?? []), ...(correlation?.verifiedHosts ?? [])].map(normalizeHost));
   // Pull-secret evidence needs no target: the namespaces of pods whose symptom a secret can
   // explain get one list of secrets and one of service accounts each (read-only, concurrent, bounded).
   const nsCluster = new Map<string, NamespaceSecrets>();
