@@ -15,6 +15,7 @@ export const CLUSTER_PARAMS: AreaParams<'cluster'> = {
   'cluster.api-access-denied': ['url', 'name', 'status', 'detail'],
   // live mode: our own probe namespace (helpers/kube/probe-namespace.ts)
   'cluster.probe-cleanup-failed': ['namespace', 'name', 'detail'],
+  'cluster.probe-objects-cleanup-failed': ['namespace', 'name', 'detail'],
 };
 
 export const cluster: AreaCatalog<'cluster'> = {
@@ -81,6 +82,16 @@ export const cluster: AreaCatalog<'cluster'> = {
       summary: 'Delete the probe namespace by hand.',
       steps: ['`kubectl --context {name} delete namespace {namespace}` (add `--kubeconfig FILE` when the target names one).', '`kubectl[[ --context {name}]] get namespaces -l app.kubernetes.io/managed-by=hybrid-doctor` lists every probe namespace still there.'],
       docs: [{ title: 'Kubernetes: Namespaces (deleting a namespace)', url: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/' }],
+    },
+  },
+  'cluster.probe-objects-cleanup-failed': {
+    title: 'Probe pods or pull secret left behind',
+    message: 'hybrid-doctor could not delete its probe pods or probe pull secret in namespace {namespace}[[ in context {name}]][[ ({detail})]]',
+    explanation: 'With kubernetes.probeNamespaceMode `existing` (in cluster, under a namespaced Role), probe pods and the probe pull secret are created in one existing namespace, labelled app.kubernetes.io/managed-by=hybrid-doctor, hybrid-doctor.io/run and hybrid-doctor.io/instance, and deleted as soon as the probes are read. Some could not be deleted, so probe pods and the probe pull secret (the robot credentials) may still be there. A later run deletes such objects once they are 15 minutes old and their run is gone. The namespace itself is not hybrid-doctor\'s and is never deleted.',
+    remediation: {
+      summary: 'Delete the probe pods and secret by hand; never the namespace.',
+      steps: ['Run the command in this finding\'s evidence (`kubectl … --namespace {namespace} delete pods,secrets -l hybrid-doctor.io/instance=…`).', '`kubectl[[ --context {name}]] --namespace {namespace} get pods,secrets -l app.kubernetes.io/managed-by=hybrid-doctor -L hybrid-doctor.io/run` lists every probe object still there.'],
+      docs: [{ title: 'Kubernetes: Labels and selectors', url: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/' }],
     },
   },
 };

@@ -103,6 +103,7 @@ export const PROJECT_CAUSES = {
   'cluster.api-access-denied': { severity: 'error', meaning: 'the Kubernetes API rejects the credentials (401) or RBAC forbids a read hybrid-doctor needs (403)' },
   // live mode (helpers/kube/probe-namespace.ts)
   'cluster.probe-cleanup-failed': { severity: 'warning', meaning: "hybrid-doctor could not delete its own probe namespace (probe pods, the probe pull secret) at the end of a probe; it stays until deleted by hand or by a later run's garbage collection" },
+  'cluster.probe-objects-cleanup-failed': { severity: 'warning', meaning: "hybrid-doctor could not delete its own probe pods or probe pull secret in the existing probe namespace (probeNamespaceMode: existing) at the end of a probe; they stay until deleted by hand or by a later run's garbage collection" },
   'dns.slow': { severity: 'warning', meaning: 'a resolver answers, but slower than the latency warning threshold (every pull and every pod lookup waits for it)' },
   // harbor.yml lint (helpers/harbor-config/): the installation's own configuration file
   'harbor.config-invalid': { severity: 'error', meaning: "harbor.yml does not parse, or breaks Harbor v2.13's harbor.yml.tmpl schema or a rule Harbor's `prepare` enforces (wrong type, missing key, placeholder hostname)" },

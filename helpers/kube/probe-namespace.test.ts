@@ -9,7 +9,8 @@ import { startApiGate, type ApiGate } from '../../fixtures/kube/api-gate.ts';
 import { apiServerBinaries, startApiServer, type ApiServer } from '../../fixtures/kube/apiserver-only.ts';
 import { createNode, ensureNamespace } from '../../fixtures/kube/seed.ts';
 import { KubeClient } from './client.ts';
-import { ANNOTATION, collectStaleNamespaces, MANAGED_BY_LABEL, ProbeNamespace, probeGenerateName, RUN, RUN_LABEL, SIGNAL_CLEANUP_MS, withProbeNamespace } from './probe-namespace.ts';
+import { ANNOTATION, collectStaleNamespaces, collectStaleObjects, INSTANCE_LABEL, MANAGED_BY_LABEL, ProbeNamespace, type ProbeNamespaceConfig, probeGenerateName, RUN, RUN_LABEL, SIGNAL_CLEANUP_MS, withProbeNamespace } from './probe-namespace.ts';
+import { KubeApiError } from './errors.ts';
 import type { Finding } from '../findings/finding.ts';
 import type { Pod } from './types.ts';
 
@@ -53,8 +54,8 @@ interface Child {
   kill(sig: NodeJS.Signals): void;
 }
 
-async function startChild(kubeconfig: string, prefix: string): Promise<Child> {
-  const proc = spawn(process.execPath, [CHILD, kubeconfig, prefix, 'n1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startChild(kubeconfig: string, prefix: string, mode: 'per-run' | 'existing' = 'per-run'): Promise<Child> {
+  const proc = spawn(process.execPath, [CHILD, kubeconfig, prefix, 'n1', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let killedAt = 0;
   proc.stderr!.on('data', (d) => (err += d));
@@ -273,4 +274,202 @@ describe('probe namespace live-mode safety (real kube-apiserver)', () => {
     await withProbeNamespace(kube, 'hybrid-doctor', async () => ({ findings: [] }));
     expect((await leftovers(kube, 'hybrid-doctor-probe-keep')).namespace).toBe('active');
   });
+});
+
+/**
+ * `probeNamespaceMode: existing` (the Helm chart's probe mode): every probe set goes into ONE
+ * namespace that exists already, under an identity holding only a namespaced Role there (the real
+ * apiserver's RBAC authorizer: the fixture's `viewer` token user, bound here to exactly the chart's
+ * probe Role). The namespace is never created, patched or deleted; only our labelled objects are.
+ */
+describe('existing probe namespace under a namespaced Role only (real kube-apiserver, RBAC)', () => {
+  const NS = 'hd-ops';
+  const EXISTING: ProbeNamespaceConfig = { probeNamespace: NS, probeNamespaceMode: 'existing' };
+  /**
+   * The Role the chart's `probes.enabled` renders (deploy/helm/hybrid-doctor/templates/rbac.yaml).
+   * Beyond create/get/delete: `list` on pods and secrets finds objects by label (cleanup of a lost
+   * create answer, crashed runs' GC); `list` on events reads pull outcomes (Pulled in 1.2s, Failed).
+   */
+  const PROBE_ROLE_RULES = [
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'list', 'delete'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+  ];
+  let api: ApiServer;
+  let admin: KubeClient;
+  /** Holds the probe Role in NS and nothing else. */
+  let roleOnly: KubeClient;
+  const gates: ApiGate[] = [];
+  const NS_META = { labels: { team: 'ops' }, annotations: { 'ops/owner': 'platform' } };
+
+  /** Every pod and secret in NS (any labels), sorted names. */
+  async function contents(): Promise<{ pods: string[]; secrets: string[] }> {
+    const pods = (await admin.listAll<Pod>(`/api/v1/namespaces/${NS}/pods`)).items.map((p) => p.metadata.name).sort();
+    const secrets = (await admin.listAll<Pod>(`/api/v1/namespaces/${NS}/secrets`)).items.map((p) => p.metadata.name).sort();
+    return { pods, secrets };
+  }
+  async function nsState(): Promise<{ phase: string; labels: Record<string, string>; annotations: Record<string, string>; terminating: boolean }> {
+    const n = await admin.request<{ metadata: { labels: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string }; status: { phase: string } }>('GET', `/api/v1/namespaces/${NS}`);
+    return { phase: n.status.phase, labels: n.metadata.labels, annotations: n.metadata.annotations ?? {}, terminating: !!n.metadata.deletionTimestamp };
+  }
+  const untouched = { phase: 'Active', terminating: false, labels: expect.objectContaining(NS_META.labels), annotations: NS_META.annotations };
+
+  beforeAll(async () => {
+    if ('missing' in bins) throw new Error(`kube-apiserver fixture: ${bins.missing}`);
+    api = await startApiServer();
+    admin = api.client();
+    await createNode(admin, { name: 'n1' });
+    await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS, ...NS_META } } });
+    await ensureNamespace(admin, NS); // its `default` service account (no controller-manager here)
+    await admin.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, { body: { metadata: { name: 'hd-probes' }, rules: PROBE_ROLE_RULES } });
+    await admin.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
+      body: { metadata: { name: 'hd-probes' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'hd-probes' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'viewer' }] },
+    });
+    // what an operator keeps in that namespace: never ours to touch
+    await admin.request('POST', `/api/v1/namespaces/${NS}/pods`, { body: { metadata: { name: 'keep-app' }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox' }] } } });
+    await admin.request('POST', `/api/v1/namespaces/${NS}/pods`, { body: { metadata: { name: 'keep-other-tool', labels: { [MANAGED_BY_LABEL]: 'helm' } }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox' }] } } });
+    await admin.request('POST', `/api/v1/namespaces/${NS}/secrets`, { body: { metadata: { name: 'keep-secret' }, stringData: { k: 'v' } } });
+    roleOnly = api.client({ user: 'viewer' });
+  }, 120_000);
+  afterAll(async () => {
+    for (const g of gates) await g.close();
+    await roleOnly?.close();
+    await admin?.close();
+    await api?.stop();
+  });
+
+  it.each([
+    ['create a namespace', () => roleOnly.request('POST', '/api/v1/namespaces', { body: { metadata: { generateName: 'hd-probe-' } } })],
+    ['patch the probe namespace', () => roleOnly.request('PATCH', `/api/v1/namespaces/${NS}`, { body: { metadata: { annotations: { x: 'y' } } }, contentType: 'application/merge-patch+json' })],
+    ['create a pod in another namespace', () => roleOnly.request('POST', '/api/v1/namespaces/default/pods', { body: { metadata: { name: 'x' }, spec: { containers: [{ name: 'x', image: 'busybox' }] } } })],
+    ['list namespaces', () => roleOnly.request('GET', '/api/v1/namespaces')],
+  ])('the Role-only identity really is limited: it may not %s', async (_what, call) => {
+    const err = await call().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).kind).toBe('forbidden');
+  });
+
+  it('a probe set creates and deletes only its own labelled pods and secret; the namespace and everything else stay', async () => {
+    const before = await contents();
+    let seen: { pods: string[]; secrets: string[] } = { pods: [], secrets: [] };
+    let instance = '';
+    const out = await withProbeNamespace(roleOnly, EXISTING, async (p) => {
+      expect([p.mode, p.namespace]).toEqual(['existing', NS]);
+      instance = p.instance;
+      const secret = await p.createPullSecret('harbor.test', 'robot$x', 'pw');
+      for (const name of ['dns-node-0', 'dns-cluster-0']) await p.createPod({ name, node: 'n1', image: 'busybox', command: ['true'], pullSecrets: [secret], labels: { [MANAGED_BY_LABEL]: 'spoofed' } });
+      // the caller's names work for every read; in the cluster they carry the instance
+      expect((await p.getPod('dns-node-0')).metadata.name).toBe(`dns-node-0-${p.instance}`);
+      expect(await p.podEvents('dns-node-0')).toEqual([]);
+      await p.deletePod('dns-cluster-0');
+      seen = await contents();
+      const pod = await admin.request<Pod & { metadata: { annotations: Record<string, string> } }>('GET', `/api/v1/namespaces/${NS}/pods/dns-node-0-${p.instance}`);
+      expect(pod.metadata.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'hybrid-doctor', [RUN_LABEL]: RUN.id, [INSTANCE_LABEL]: p.instance });
+      expect(pod.metadata.annotations).toMatchObject({ [ANNOTATION.owner]: `${hostname()}/${process.pid}`, [ANNOTATION.startedAt]: RUN.startedAt });
+      return { findings: [] as Finding[] };
+    });
+    expect(out.findings).toEqual([]);
+    expect(seen).toEqual({ pods: [...before.pods, `dns-node-0-${instance}`].sort(), secrets: [...before.secrets, `hybrid-doctor-pull-${RUN.id}-${instance}`].sort() });
+    expect(await contents()).toEqual(before);
+    expect(before.pods).toEqual(['keep-app', 'keep-other-tool']);
+    expect(await nsState()).toEqual(untouched);
+  });
+
+  it('two probe sets at once share the namespace with the same pod names; cleaning one leaves the other intact', async () => {
+    const [a, b] = await Promise.all([ProbeNamespace.open(roleOnly, EXISTING), ProbeNamespace.open(roleOnly, EXISTING)]);
+    for (const p of [a, b]) {
+      await p.createPullSecret('harbor.test', 'robot$x', 'pw');
+      await p.createPod({ name: 'boundary-server-hybrid', node: 'n1', image: 'busybox', command: ['true'] });
+    }
+    expect(a.pullSecretName).not.toBe(b.pullSecretName);
+    expect(await a.cleanup()).toMatchObject({ ok: true, scope: 'objects', namespaces: [NS] });
+    const c = await contents();
+    expect(c.pods).toEqual(['boundary-server-hybrid-' + b.instance, 'keep-app', 'keep-other-tool'].sort());
+    expect(c.secrets).toEqual([b.pullSecretName, 'keep-secret'].sort());
+    expect(await b.cleanup()).toMatchObject({ ok: true });
+    expect(await contents()).toEqual({ pods: ['keep-app', 'keep-other-tool'], secrets: ['keep-secret'] });
+    await expect(b.createPod({ name: 'late', node: 'n1', image: 'busybox', command: ['true'] })).rejects.toThrow(/already cleaned up/);
+  });
+
+  it('an object whose create answer was lost (not tracked by name) is found by its instance label at cleanup', async () => {
+    const p = await ProbeNamespace.open(roleOnly, EXISTING);
+    await admin.request('POST', `/api/v1/namespaces/${NS}/pods`, { body: { metadata: { name: 'lost-answer', labels: p.labels }, spec: { nodeName: 'n1', containers: [{ name: 'x', image: 'busybox' }] } } });
+    expect(await p.cleanup()).toMatchObject({ ok: true });
+    expect((await contents()).pods).toEqual(['keep-app', 'keep-other-tool']);
+  });
+
+  it('stale probe objects of crashed runs are collected there with the Role only; nothing unlabelled, live or young', async () => {
+    const ours = (run: string) => ({ [MANAGED_BY_LABEL]: 'hybrid-doctor', [RUN_LABEL]: run, [INSTANCE_LABEL]: `${run}-i` });
+    const cases: { kind: 'pods' | 'secrets'; name: string; labels: Record<string, string>; owner?: string; collected: boolean }[] = [
+      { kind: 'pods', name: 'gc-crashed-elsewhere', labels: ours('r1'), owner: 'other-host/4242', collected: true },
+      { kind: 'secrets', name: 'gc-crashed-elsewhere-pull', labels: ours('r1'), owner: 'other-host/4242', collected: true },
+      { kind: 'pods', name: 'gc-crashed-here', labels: ours('r2'), owner: `${hostname()}/999999999`, collected: true },
+      { kind: 'pods', name: 'gc-no-owner', labels: ours('r3'), collected: true },
+      { kind: 'pods', name: 'gc-live-owner-here', labels: ours('r4'), owner: `${hostname()}/${process.pid}`, collected: false },
+      { kind: 'secrets', name: 'gc-live-owner-here-pull', labels: ours('r4'), owner: `${hostname()}/${process.pid}`, collected: false },
+      { kind: 'pods', name: 'gc-unlabelled', labels: {}, owner: 'other-host/4242', collected: false },
+      { kind: 'secrets', name: 'gc-other-manager', labels: { [MANAGED_BY_LABEL]: 'hybrid-doctor-bench' }, owner: 'other-host/4242', collected: false },
+    ];
+    for (const c of cases) {
+      const metadata = { name: c.name, labels: c.labels, annotations: c.owner ? { [ANNOTATION.owner]: c.owner } : {} };
+      const body = c.kind === 'pods' ? { metadata, spec: { nodeName: 'n1', containers: [{ name: 'x', image: 'busybox' }] } } : { metadata, stringData: { k: 'v' } };
+      await admin.request('POST', `/api/v1/namespaces/${NS}/${c.kind}`, { body });
+    }
+    // young (created just now): nothing is collected
+    expect(await collectStaleObjects(roleOnly, NS)).toEqual([]);
+    // an hour later: the crashed runs' objects, and only those
+    const deleted = await collectStaleObjects(roleOnly, NS, { now: Date.now() + 3_600_000 });
+    const kindName = (c: (typeof cases)[number]) => `${c.kind === 'pods' ? 'pod' : 'secret'}/${c.name}`;
+    expect(deleted.sort()).toEqual(cases.filter((c) => c.collected).map(kindName).sort());
+    const after = await contents();
+    for (const c of cases) expect([c.name, (c.kind === 'pods' ? after.pods : after.secrets).includes(c.name)]).toEqual([c.name, !c.collected]);
+    expect(after.pods).toEqual(expect.arrayContaining(['keep-app', 'keep-other-tool']));
+    expect(after.secrets).toContain('keep-secret');
+    expect(await nsState()).toEqual(untouched);
+    for (const c of cases.filter((x) => !x.collected)) await admin.request('DELETE', `/api/v1/namespaces/${NS}/${c.kind}/${c.name}`, { query: { gracePeriodSeconds: 0 } });
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('a Role-only run killed with %s deletes its pods and secret, not the namespace', async (sig) => {
+    const child = await startChild(api.viewerKubeconfigPath, NS, 'existing');
+    expect(child.namespace).toBe(NS);
+    expect((await contents()).pods.filter((n) => /^probe-[ab]-/.test(n))).toHaveLength(2);
+    child.kill(sig);
+    expect((await child.exited).code).toBe(sig === 'SIGINT' ? 130 : 143);
+    expect(child.stderr()).toContain(`${sig}: deleting probe pods and secrets in namespace ${NS}`);
+    expect(child.stderr()).not.toMatch(/could not delete/);
+    expect(await contents()).toEqual({ pods: ['keep-app', 'keep-other-tool'], secrets: ['keep-secret'] });
+    expect(await nsState()).toEqual(untouched);
+  }, 60_000);
+
+  it('a cleanup that fails is a cluster.probe-objects-cleanup-failed finding whose command deletes by instance label, never the namespace', async () => {
+    const gate = await startApiGate(api.server);
+    gates.push(gate);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigVia(api.viewerKubeconfigPath, gate.url, api.dir, 'existing-end'));
+    const viaGate = new KubeClient(kc, { requestMs: 3_000 });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let instance = '';
+    try {
+      const out = await withProbeNamespace(viaGate, EXISTING, async (p) => {
+        instance = p.instance;
+        await p.createPod({ name: 'dns-node-1', node: 'n1', image: 'busybox', command: ['true'] });
+        gate.mode('refuse');
+        return { findings: [] as Finding[] };
+      });
+      expect(out.findings.map((f) => [f.cause, f.subject, f.params.namespace])).toEqual([['cluster.probe-objects-cleanup-failed', `namespace/${NS}`, NS]]);
+      expect(out.findings[0]!.evidence).toMatchObject({ remaining: [`pods dns-node-1-${instance}`], command: `kubectl --context apiserver-only --namespace ${NS} delete pods,secrets -l ${INSTANCE_LABEL}=${instance}` });
+      const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+      expect(printed).toContain(`could not delete the probe pods and secrets in namespace ${NS}`);
+      expect(printed + JSON.stringify(out.findings)).not.toMatch(/delete namespace/);
+    } finally {
+      stderr.mockRestore();
+      await viaGate.close();
+    }
+    // the report is true: it is still there; the printed selector's objects are exactly ours
+    const left = (await admin.listAll<Pod>(`/api/v1/namespaces/${NS}/pods`, { labelSelector: `${INSTANCE_LABEL}=${instance}` })).items.map((p) => p.metadata.name);
+    expect(left).toEqual([`dns-node-1-${instance}`]);
+    await admin.request('DELETE', `/api/v1/namespaces/${NS}/pods/${left[0]}`, { query: { gracePeriodSeconds: 0 } });
+    expect(await nsState()).toEqual(untouched);
+  }, 60_000);
 });

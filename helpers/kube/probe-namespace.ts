@@ -26,6 +26,15 @@ import type { Pod } from './types.ts';
  *   exits 130/143. A second signal during that cleanup exits at once, naming what may remain.
  * - Namespaces left by a crashed run (SIGKILL, power loss: no handler ran) are garbage-collected
  *   by a later run: see collectStaleNamespaces for the exact rule (our label, old, no live owner).
+ *
+ * `kubernetes.probeNamespaceMode: existing` (in cluster, under a namespaced Role only): every probe
+ * set uses ONE namespace that already exists (`kubernetes.probeNamespace` is its name). It is never
+ * created, patched or deleted; the same labels and annotations go on each pod and secret instead,
+ * cleanup deletes them by name, then whatever still carries the probe set's instance label (list +
+ * delete by name: `deletecollection` is not needed), and collectStaleObjects collects crashed runs'
+ * objects there. Objects without our managed-by label are never touched. The rights this needs, in
+ * that namespace only: pods create/get/list/delete, pods/log get, secrets create/list/delete,
+ * events list (the probe pods' pull outcomes).
  */
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -55,6 +64,15 @@ const CLEANUP_WAIT_MS = 10_000;
 export const HEARTBEAT_MS = 60_000;
 /** A probe namespace whose run started, and whose heartbeat was renewed, longer ago is stale. */
 export const STALE_AFTER_MS = 15 * 60_000;
+
+/** `per-run`: a namespace of its own per probe set (needs namespace rights); `existing`: one given namespace. */
+export type ProbeNamespaceMode = 'per-run' | 'existing';
+
+/** What the target's `kubernetes` block says about where probes go (`kubernetes.probeNamespace*`). */
+export interface ProbeNamespaceConfig {
+  probeNamespace: string;
+  probeNamespaceMode?: ProbeNamespaceMode | undefined;
+}
 
 export interface RunInfo {
   /** Label-safe id: `20261206t234900-3fa9c1`. */
@@ -91,6 +109,8 @@ export function probeGenerateName(configured: string): string {
 /** What a cleanup achieved; when not ok, what may remain and how to remove it by hand. */
 export interface CleanupResult {
   ok: boolean;
+  /** `namespace`: the probe set's own namespace is deleted; `objects`: its pods and secrets in an existing one. */
+  scope: 'namespace' | 'objects';
   /** The probe namespace(s) concerned (empty when the name was never learnt). */
   namespaces: string[];
   /** Why it failed (not ok only). */
@@ -139,8 +159,10 @@ function onSignal(sig: NodeJS.Signals): void {
   stopping = { signal: sig, at: Date.now() };
   const all = [...live];
   if (all.length === 0) dieBy(sig);
-  const names = all.map((p) => p.name ?? '(being created)').join(', ');
-  process.stderr.write(`hybrid-doctor: ${sig}: deleting probe namespace ${names} (at most ${SIGNAL_CLEANUP_MS / 1000} s; press Ctrl-C again to exit at once)\n`);
+  const perRun = all.filter((p) => p.mode === 'per-run').map((p) => p.name ?? '(being created)');
+  const existing = [...new Set(all.filter((p) => p.mode === 'existing').map((p) => p.namespace))];
+  const names = [...(perRun.length ? [`probe namespace ${perRun.join(', ')}`] : []), ...existing.map((n) => `probe pods and secrets in namespace ${n}`)].join('; ');
+  process.stderr.write(`hybrid-doctor: ${sig}: deleting ${names} (at most ${SIGNAL_CLEANUP_MS / 1000} s; press Ctrl-C again to exit at once)\n`);
   // Not unref'd: this timer is the bound, it must fire even if nothing else is pending.
   const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), SIGNAL_CLEANUP_MS));
   void Promise.race([Promise.all(all.map((p) => p.cleanup())), timer]).then((outcome) => {
@@ -173,6 +195,7 @@ function kubectl(kube: KubeClient, args: string): string {
 /** The stderr text for a cleanup that did not complete: what may remain and the command. */
 export function leftoverText(r: CleanupResult): string {
   if (r.ok) return '';
+  if (r.scope === 'objects') return `hybrid-doctor: could not delete the probe pods and secrets in namespace ${r.namespaces[0] ?? '?'}${r.error ? `: ${r.error}` : ''}.\n  May remain: ${r.remaining.join('; ')}.\n  Delete with: ${r.command}\n`;
   const what = r.namespaces.length ? `probe namespace ${r.namespaces.join(', ')}` : 'a probe namespace of this run (its name was never received)';
   return `hybrid-doctor: could not delete ${what}${r.error ? `: ${r.error}` : ''}.\n  May remain: ${r.remaining.join('; ')}.\n  Delete with: ${r.command}\n`;
 }
@@ -233,12 +256,43 @@ export async function collectStaleNamespaces(kube: KubeClient, opts: { now?: num
   return deleted;
 }
 
-/** Once per process and API server, before the first probe namespace. Never fails the run. */
-function collectStaleOnce(kube: KubeClient): Promise<string[]> {
-  let p = collected.get(kube.server);
+/**
+ * `existing` mode: deletes probe pods and secrets that crashed runs left in `namespace` (the
+ * namespace itself is never touched). Only objects labelled `app.kubernetes.io/managed-by=
+ * hybrid-doctor` are listed (label checked again here). One is stale when ALL of: it was created
+ * more than `staleAfterMs` ago, it is not already being deleted, and its owner annotation does not
+ * name a live process on this host. There is no heartbeat here (the Role grants no patch): a
+ * probe set lives for one check (its pods carry activeDeadlineSeconds, the check a deadline),
+ * far below STALE_AFTER_MS. Returns `pod/NAME` / `secret/NAME` of what it deleted; best effort.
+ */
+export async function collectStaleObjects(kube: KubeClient, namespace: string, opts: { now?: number; staleAfterMs?: number } = {}): Promise<string[]> {
+  const now = opts.now ?? Date.now();
+  const staleAfter = opts.staleAfterMs ?? STALE_AFTER_MS;
+  const deleted: string[] = [];
+  for (const kind of ['pods', 'secrets'] as const) {
+    const list = await kube.listAll<NsObject>(`/api/v1/namespaces/${namespace}/${kind}`, { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, what: `list probe ${kind} in ${namespace}` });
+    for (const o of list.items) {
+      const md = o.metadata;
+      if (md.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY || md.deletionTimestamp) continue;
+      if (ageMs(md.creationTimestamp, now) < staleAfter || ownerAlive(md.annotations?.[ANNOTATION.owner])) continue;
+      try {
+        await kube.request('DELETE', `/api/v1/namespaces/${namespace}/${kind}/${md.name}`, { query: kind === 'pods' ? { gracePeriodSeconds: 0 } : {}, what: `delete stale probe ${kind} ${md.name}`, ms: CLEANUP_REQUEST_MS, detached: true });
+        deleted.push(`${kind === 'pods' ? 'pod' : 'secret'}/${md.name}`);
+      } catch {
+        /* gone meanwhile, or not allowed: the next run tries again */
+      }
+    }
+  }
+  return deleted;
+}
+
+/** Once per process and API server (and namespace, `existing` mode), before the first probe set. Never fails the run. */
+function collectStaleOnce(kube: KubeClient, existing?: string): Promise<string[]> {
+  const key = existing ? `${kube.server} ${existing}` : kube.server;
+  let p = collected.get(key);
   if (!p) {
-    p = collectStaleNamespaces(kube).catch(() => []);
-    collected.set(kube.server, p);
+    p = (existing ? collectStaleObjects(kube, existing) : collectStaleNamespaces(kube)).catch(() => []);
+    collected.set(key, p);
   }
   return p;
 }
@@ -263,6 +317,8 @@ export interface ProbePodSpec {
 export class ProbeNamespace {
   readonly kube: KubeClient;
   readonly runId: string;
+  readonly mode: ProbeNamespaceMode;
+  /** per-run: the name's prefix (`…-probe-`); existing: the namespace itself. */
   readonly generateName: string;
   readonly instance: string;
   #name: string | undefined;
@@ -272,9 +328,10 @@ export class ProbeNamespace {
   readonly #pods = new Set<string>();
   readonly #secrets = new Set<string>();
 
-  private constructor(kube: KubeClient, generateName: string) {
+  private constructor(kube: KubeClient, generateName: string, mode: ProbeNamespaceMode) {
     this.kube = kube;
     this.runId = RUN.id;
+    this.mode = mode;
     this.generateName = generateName;
     this.instance = randomBytes(6).toString('hex');
   }
@@ -282,13 +339,24 @@ export class ProbeNamespace {
   /**
    * Creates this probe set's own namespace (`generateName`), after collecting stale ones of
    * crashed runs, and arms the signal handlers. `configured` is `kubernetes.probeNamespace`,
-   * the name's prefix.
+   * the name's prefix, or the target's `kubernetes` block: with `probeNamespaceMode: existing`
+   * nothing is created, the probe set uses that namespace (after collecting stale probe objects
+   * of crashed runs in it).
    */
-  static async open(kube: KubeClient, configured: string = MANAGED_BY): Promise<ProbeNamespace> {
+  static async open(kube: KubeClient, configured: string | ProbeNamespaceConfig = MANAGED_BY): Promise<ProbeNamespace> {
+    const cfg = typeof configured === 'string' ? { probeNamespace: configured } : configured;
     installSignalHandlers();
+    if (cfg.probeNamespaceMode === 'existing') {
+      await collectStaleOnce(kube, cfg.probeNamespace);
+      if (stopping) throw new Error(`hybrid-doctor is stopping (${stopping.signal}): no probe is started`);
+      const p = new ProbeNamespace(kube, cfg.probeNamespace, 'existing');
+      p.#name = cfg.probeNamespace;
+      live.add(p);
+      return p;
+    }
     await collectStaleOnce(kube);
     if (stopping) throw new Error(`hybrid-doctor is stopping (${stopping.signal}): no probe namespace is created`);
-    const p = new ProbeNamespace(kube, probeGenerateName(configured));
+    const p = new ProbeNamespace(kube, probeGenerateName(cfg.probeNamespace), 'per-run');
     live.add(p);
     try {
       const created = kube.request<NsObject>('POST', '/api/v1/namespaces', {
@@ -334,9 +402,26 @@ export class ProbeNamespace {
     return this.#namespaceLabels();
   }
 
-  /** Name of this run's probe pull secret (named per run; a fresh namespace never holds another). */
+  /** On every pod and secret: who made it (what GC of crashed runs reads in `existing` mode). */
+  #annotations(): Record<string, string> {
+    return { [ANNOTATION.command]: RUN.command, [ANNOTATION.startedAt]: RUN.startedAt, [ANNOTATION.owner]: RUN.owner };
+  }
+
+  /**
+   * Name of this probe set's pull secret: per run (a fresh namespace never holds another), plus the
+   * instance in `existing` mode, where two probe sets of one run share the namespace.
+   */
   get pullSecretName(): string {
-    return `hybrid-doctor-pull-${this.runId}`.slice(0, 253);
+    return (this.mode === 'existing' ? `hybrid-doctor-pull-${this.runId}-${this.instance}` : `hybrid-doctor-pull-${this.runId}`).slice(0, 253);
+  }
+
+  /**
+   * The pod's name in the cluster: the caller's name as is in a namespace of our own; suffixed with
+   * the instance in `existing` mode, where other probe sets (this run's, concurrent runs') share the
+   * namespace and use the same names. Every method takes the caller's name.
+   */
+  #podName(name: string): string {
+    return this.mode === 'existing' ? `${name}-${this.instance}` : name;
   }
 
   #assertOpen(): void {
@@ -347,8 +432,9 @@ export class ProbeNamespace {
   async createPod(spec: ProbePodSpec): Promise<Pod> {
     this.#assertOpen();
     const mounts = spec.host?.mounts ?? [];
+    const podName = this.#podName(spec.name);
     const body = {
-      metadata: { name: spec.name, labels: { ...this.labels, ...(spec.labels ?? {}) } },
+      metadata: { name: podName, labels: { ...(spec.labels ?? {}), ...this.labels }, annotations: this.#annotations() },
       spec: {
         restartPolicy: 'Never',
         activeDeadlineSeconds: spec.activeDeadlineSeconds ?? 120,
@@ -372,15 +458,16 @@ export class ProbeNamespace {
         ],
       },
     };
-    this.#pods.add(spec.name);
-    return this.kube.request<Pod>('POST', `/api/v1/namespaces/${this.namespace}/pods`, { body, what: `create probe pod ${spec.name}` });
+    this.#pods.add(podName);
+    return this.kube.request<Pod>('POST', `/api/v1/namespaces/${this.namespace}/pods`, { body, what: `create probe pod ${podName}` });
   }
 
   /**
    * Deletes one probe pod now (its result has been read). Best effort: a failure leaves it to
    * cleanup(), whose namespace deletion removes it and which reports if that fails too.
    */
-  async deletePod(name: string): Promise<void> {
+  async deletePod(logical: string): Promise<void> {
+    const name = this.#podName(logical);
     try {
       await this.kube.request('DELETE', `/api/v1/namespaces/${this.namespace}/pods/${name}`, { query: { gracePeriodSeconds: 0 }, what: `delete probe pod ${name}`, ms: CLEANUP_REQUEST_MS, detached: true });
       this.#pods.delete(name);
@@ -397,13 +484,14 @@ export class ProbeNamespace {
     this.#assertOpen();
     const name = this.pullSecretName;
     const cfg = { auths: { [registryHost]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
-    const body = { metadata: { name, labels: this.labels }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } };
+    const body = { metadata: { name, labels: this.labels, annotations: this.#annotations() }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(cfg)).toString('base64') } };
     this.#secrets.add(name);
     await this.kube.request('POST', `/api/v1/namespaces/${this.namespace}/secrets`, { body, what: `create probe pull secret ${name}` });
     return name;
   }
 
-  async getPod(name: string): Promise<Pod> {
+  async getPod(logical: string): Promise<Pod> {
+    const name = this.#podName(logical);
     return this.kube.request<Pod>('GET', `/api/v1/namespaces/${this.namespace}/pods/${name}`, { what: `get probe pod ${name}` });
   }
 
@@ -424,7 +512,8 @@ export class ProbeNamespace {
   }
 
   /** The probe container's log (stdout), bounded. */
-  async logs(name: string, limitBytes = 256 * 1024): Promise<string> {
+  async logs(logical: string, limitBytes = 256 * 1024): Promise<string> {
+    const name = this.#podName(logical);
     const url = `/api/v1/namespaces/${this.namespace}/pods/${name}/log`;
     // The log endpoint answers text/plain; request() parses JSON, so read it raw via the typed API.
     return this.kube.call(`logs of ${name}`, (o) => this.kube.core.readNamespacedPodLog({ name, namespace: this.namespace, container: 'probe', limitBytes }, o)).catch((err: unknown) => {
@@ -433,13 +522,22 @@ export class ProbeNamespace {
   }
 
   /** Events about one probe pod (Pulled "... in 1.2s", Failed pulls). */
-  async podEvents(name: string): Promise<{ reason: string; message: string }[]> {
+  async podEvents(logical: string): Promise<{ reason: string; message: string }[]> {
+    const name = this.#podName(logical);
     const r = await this.kube.listAll<{ reason?: string; message?: string }>(`/api/v1/namespaces/${this.namespace}/events`, { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, what: `events of ${name}` });
     return r.items.map((e) => ({ reason: e.reason ?? '', message: e.message ?? '' }));
   }
 
   /** What may remain right now if this process stopped (for the signal handler's reports). */
   pending(error?: string): CleanupResult {
+    if (this.mode === 'existing') {
+      const sel = `${INSTANCE_LABEL}=${this.instance}`;
+      const remaining = [
+        ...(this.#pods.size ? [`pods ${[...this.#pods].join(', ')}`] : []),
+        ...(this.#secrets.size ? [`secret ${[...this.#secrets].join(', ')}`] : []),
+      ];
+      return { ok: false, scope: 'objects', namespaces: [this.namespace], remaining: remaining.length ? remaining : [`pods and secrets labelled ${sel}`], command: kubectl(this.kube, `--namespace ${shellQuote(this.namespace)} delete pods,secrets -l ${sel}`), ...(error ? { error } : {}) };
+    }
     const ns = this.#name ? [this.#name] : [];
     const remaining = [
       ns.length ? `namespace ${ns[0]}` : `a namespace labelled ${INSTANCE_LABEL}=${this.instance}`,
@@ -447,7 +545,7 @@ export class ProbeNamespace {
       ...(this.#secrets.size ? [`secret ${[...this.#secrets].join(', ')}`] : []),
     ];
     const command = kubectl(this.kube, ns.length ? `delete namespace ${ns[0]}` : `delete namespace -l ${INSTANCE_LABEL}=${this.instance}`);
-    return { ok: false, namespaces: ns, remaining, command, ...(error ? { error } : {}) };
+    return { ok: false, scope: 'namespace', namespaces: ns, remaining, command, ...(error ? { error } : {}) };
   }
 
   /**
@@ -464,6 +562,7 @@ export class ProbeNamespace {
 
   async #cleanup(): Promise<CleanupResult> {
     clearInterval(this.#heartbeat);
+    if (this.mode === 'existing') return this.#cleanupObjects();
     // A create still in flight (signal during open): its answer names the namespace.
     await this.#creating?.catch(() => undefined);
     const req = (method: 'GET' | 'DELETE', path: string, what: string, query?: Record<string, string | number>) =>
@@ -509,12 +608,61 @@ export class ProbeNamespace {
     live.delete(this);
     this.#pods.clear();
     this.#secrets.clear();
-    return { ok: true, namespaces: names, remaining: [], command: '' };
+    return { ok: true, scope: 'namespace', namespaces: names, remaining: [], command: '' };
+  }
+
+  /**
+   * `existing` mode: deletes the secrets and pods this probe set created, by name; then lists what
+   * still carries its instance label (a create whose answer was lost) and deletes that by name;
+   * then waits at most CLEANUP_WAIT_MS until none is left. The namespace is never touched.
+   */
+  async #cleanupObjects(): Promise<CleanupResult> {
+    const ns = this.namespace;
+    const sel = `${INSTANCE_LABEL}=${this.instance}`;
+    const opts = (what: string, query?: Record<string, string | number>) => ({ what, ms: CLEANUP_REQUEST_MS, detached: true, ...(query ? { query } : {}) });
+    const del = (kind: 'pods' | 'secrets', name: string) =>
+      this.kube.request('DELETE', `/api/v1/namespaces/${ns}/${kind}/${name}`, opts(`delete probe ${kind} ${name}`, kind === 'pods' ? { gracePeriodSeconds: 0 } : undefined)).then(
+        () => undefined,
+        (err: unknown) => {
+          if (!(err instanceof KubeApiError && err.kind === 'not-found')) throw err;
+        },
+      );
+    const ours = async (kind: 'pods' | 'secrets') => {
+      const r = await this.kube.request<{ items?: NsObject[] }>('GET', `/api/v1/namespaces/${ns}/${kind}`, opts(`list probe ${kind} in ${ns}`, { labelSelector: sel }));
+      // the selector already says so; checked again: nothing without our labels is ever deleted
+      return (r.items ?? []).filter((o) => o.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && o.metadata.labels[INSTANCE_LABEL] === this.instance);
+    };
+    try {
+      // by name first (no list needed), failures left to the label pass below
+      await Promise.all([...[...this.#secrets].map((n) => del('secrets', n).catch(() => undefined)), ...[...this.#pods].map((n) => del('pods', n).catch(() => undefined))]);
+      for (const kind of ['secrets', 'pods'] as const) for (const o of await ours(kind)) await del(kind, o.metadata.name);
+      const until = Date.now() + CLEANUP_WAIT_MS;
+      for (;;) {
+        const left = [...(await ours('pods')).map((o) => `pod ${o.metadata.name}`), ...(await ours('secrets')).map((o) => `secret ${o.metadata.name}`)];
+        if (left.length === 0) break;
+        if (Date.now() > until) throw new Error(`still present after their deletion: ${left.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } catch (err) {
+      live.delete(this);
+      return this.pending(err instanceof Error ? err.message : String(err));
+    }
+    live.delete(this);
+    this.#pods.clear();
+    this.#secrets.clear();
+    return { ok: true, scope: 'objects', namespaces: [ns], remaining: [], command: '' };
   }
 }
 
 /** The finding a failed cleanup becomes (besides its stderr report). */
 export function cleanupFinding(kube: KubeClient, r: CleanupResult): Finding {
+  if (r.scope === 'objects') {
+    return finding('cluster.probe-objects-cleanup-failed', {
+      subject: `namespace/${r.namespaces[0] ?? '?'}`,
+      params: { namespace: r.namespaces[0] ?? '?', name: kube.context, detail: r.error ?? 'cleanup did not complete' },
+      evidence: { remaining: r.remaining, command: r.command },
+    });
+  }
   const ns = r.namespaces[0] ?? `labelled ${RUN_LABEL}=${RUN.id}`;
   return finding('cluster.probe-cleanup-failed', {
     subject: r.namespaces[0] ? `namespace/${r.namespaces[0]}` : kube.server,
@@ -528,7 +676,7 @@ export function cleanupFinding(kube: KubeClient, r: CleanupResult): Finding {
  * that fails is reported on stderr and, when `fn` returned, as a `cluster.probe-cleanup-failed`
  * finding added to its findings (when `fn` threw, its error stands and stderr carries the rest).
  */
-export async function withProbeNamespace<T extends { findings: Finding[] }>(kube: KubeClient, configured: string, fn: (p: ProbeNamespace) => Promise<T>): Promise<T> {
+export async function withProbeNamespace<T extends { findings: Finding[] }>(kube: KubeClient, configured: string | ProbeNamespaceConfig, fn: (p: ProbeNamespace) => Promise<T>): Promise<T> {
   const p = await ProbeNamespace.open(kube, configured);
   let out: T;
   try {

@@ -84,7 +84,7 @@ export async function runProbes<T extends { findings: Finding[] }>(
   const image = probeImage(ctx);
   if (!image) throw new Error('no probe image (kubernetes.probeImage or images[0])');
   const k = ctx.target.kubernetes!;
-  return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
+  return withProbeNamespace(kube, k, async (ns) => {
     const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined ? { u: ctx.target.robot.name, p: ctx.secrets.robotSecret } : undefined;
     const pullSecret = creds ? await ns.createPullSecret(probeRegistryHost(ctx), creds.u, creds.p) : undefined;
     const created = new Map<string, number>();

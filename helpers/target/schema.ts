@@ -75,7 +75,9 @@ export const targetSchema = z.strictObject({
     kubeconfig: z.string().optional(),
     context: z.string().optional(),
     allowProbes: z.boolean().default(false).describe('allow short-lived probe pods (write mode); read-only when false'),
-    probeNamespace: z.string().default('hybrid-doctor').describe('prefix of the probe namespaces: each probe set creates its own, named <prefix>-probe-xxxxx (generateName), and deletes it'),
+    probeNamespace: z.string().default('hybrid-doctor').describe('per-run mode: prefix of the probe namespaces (each probe set creates its own, named <prefix>-probe-xxxxx, and deletes it); existing mode: the name of the one namespace the probes go into'),
+    // Optional rather than defaulted: undefined is per-run, so code building a kubernetes block by hand needs no change.
+    probeNamespaceMode: z.enum(['per-run', 'existing']).optional().describe('per-run (default): a namespace of its own per probe set, needs cluster-wide namespace create/delete; existing: probes go into the existing namespace probeNamespace (never created, changed or deleted; only our labelled pods and secrets are), which a namespaced Role can allow'),
     probeImage: z.string().optional().describe('image the node and pull probes run; defaults to the first image'),
     hybridSelector: z.string().default('eks.amazonaws.com/compute-type=hybrid'),
     namespaces: z.array(z.string()).optional(),

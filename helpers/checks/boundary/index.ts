@@ -46,7 +46,7 @@ export const boundaryCheck: Check = {
       const hybrid = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'hybrid');
       const cloud = nodes.find((n) => nodeSide(n, k.hybridSelector) === 'cloud');
       if (!hybrid || !cloud) return notApplicable(`needs a Ready node on each side (hybrid: ${hybrid?.metadata.name ?? 'none'}, cloud: ${cloud?.metadata.name ?? 'none'})`);
-      return withProbeNamespace(kube, k.probeNamespace, async (ns) => {
+      return withProbeNamespace(kube, k, async (ns) => {
         const creds = ctx.target.robot && ctx.secrets.robotSecret !== undefined;
         const pullSecrets = creds ? [await ns.createPullSecret(probeRegistryHost(ctx), ctx.target.robot!.name, ctx.secrets.robotSecret!)] : [];
         const sides: [string, Node][] = [['hybrid', hybrid], ['cloud', cloud]];
