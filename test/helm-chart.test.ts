@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const CHART = new URL('../deploy/helm/hybrid-doctor', import.meta.url).pathname;
 const HELM = join(process.env.HYBRID_DOCTOR_CACHE ?? join(homedir(), '.cache', 'hybrid-doctor'), 'helm-v4.3.2', 'bin', 'helm');
 
-type Doc = { kind: string; metadata: { name: string }; [k: string]: any };
+type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
 async function render(values: Record<string, unknown> = {}): Promise<Doc[]> {
   const dir = mkdtempSync(join(tmpdir(), 'hd-helm-'));
@@ -69,6 +69,40 @@ describe('Helm chart', () => {
     expect(target.robot).toEqual({ name: 'robot$k8s-robot', secret: { file: '/var/run/secrets/hybrid-doctor/robot/secret' } });
     expect(target.harbor).toMatchObject({ url: 'https://harbor.corp.test', caBundle: '/etc/hybrid-doctor/ca/ca.crt', admin: { username: 'admin', password: { file: '/var/run/secrets/hybrid-doctor/admin/password' } } });
     expect(target.kubernetes).toEqual({ allowProbes: false });
+    const { targetSchema } = await import('../helpers/target/schema.ts');
+    expect(targetSchema.safeParse(target).success).toBe(true);
+  });
+
+  it.each([
+    ['probes off (default)', {}, undefined],
+    ['probes on', { probes: { enabled: true } }, { allowProbes: true, probeNamespaceMode: 'existing', probeNamespace: 'ops' }],
+    ['probes on, own image, readSecrets off', { probes: { enabled: true, image: 'harbor.corp.test/library/busybox:1.36' }, rbac: { readSecrets: false } }, { allowProbes: true, probeNamespaceMode: 'existing', probeNamespace: 'ops', probeImage: 'harbor.corp.test/library/busybox:1.36' }],
+  ] as const)('%s: the ClusterRole stays read-only; probes add a Role in the release namespace only, with exactly the probe verbs', async (_name, values, kubernetes) => {
+    const docs = await render(values);
+    const clusterRole = docs.find((d) => d.kind === 'ClusterRole')!;
+    expect([...new Set(clusterRole.rules.flatMap((r: { verbs: string[] }) => r.verbs))].sort()).toEqual(['get', 'list', 'watch']);
+    // cluster-wide: nothing but the read ClusterRole and its binding, whatever the probe setting
+    expect(docs.filter((d) => d.kind.startsWith('Cluster')).map((d) => d.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(clusterRole.rules.flatMap((r: { resources: string[] }) => r.resources)).toContain('events');
+    const role = docs.find((d) => d.kind === 'Role');
+    const binding = docs.find((d) => d.kind === 'RoleBinding');
+    const target = parseYaml(docs.find((d) => d.kind === 'ConfigMap')!.data['target.yaml']) as Record<string, any>;
+    if (!kubernetes) {
+      expect([role, binding]).toEqual([undefined, undefined]);
+      expect(target.kubernetes).toEqual({ allowProbes: false });
+      return;
+    }
+    expect(role!.metadata.namespace).toBe('ops');
+    // the rights helpers/kube/probe-namespace.test.ts proves sufficient against a real apiserver's RBAC
+    expect(role!.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'list', 'delete'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+    ]);
+    expect(role!.rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain('namespaces');
+    expect(binding).toMatchObject({ metadata: { namespace: 'ops' }, roleRef: { kind: 'Role', name: role!.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: 'hd-hybrid-doctor', namespace: 'ops' }] });
+    expect(target.kubernetes).toEqual(kubernetes);
     const { targetSchema } = await import('../helpers/target/schema.ts');
     expect(targetSchema.safeParse(target).success).toBe(true);
   });
