@@ -5,7 +5,10 @@
  * - `run` of the Harbor-facing suites from a pod on the hybrid node (the chart's ConfigMap target,
  *   the robot secret from a Secret, the CA from a ConfigMap) ends Complete with every check passed;
  * - `diagnose` over a namespace holding a pod with a missing tag names `image.not-found` with the
- *   service account's rights only.
+ *   service account's rights only;
+ * - `run --suites nodes` with `probes.enabled` (a Role in the release namespace only, target
+ *   probeNamespaceMode existing): the privileged node probe runs on the hybrid node from inside the
+ *   cluster, every node check passes, and no probe pod or secret is left in the namespace.
  * Everything is removed again (helm uninstall, namespaces); the sandbox itself is shared.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -39,9 +42,9 @@ async function helm(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function ensureNamespace(name: string): Promise<void> {
+async function ensureNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
   try {
-    await c.core.createNamespace({ body: { metadata: { name, labels: LABELS } } });
+    await c.core.createNamespace({ body: { metadata: { name, labels: { ...LABELS, ...labels } } } });
   } catch (err) {
     if (statusCode(err) !== 409) throw err;
   }
@@ -83,7 +86,8 @@ describe('hybrid-doctor in the cluster: image loaded into the nodes, Helm chart,
     batch = c.kc.makeApiClient(k8s.BatchV1Api);
     image = await ensureAppImage();
     await loadIntoNodes(image);
-    await ensureNamespace(NS);
+    // what the chart's probe mode asks of the operator: the node probe is privileged (hostPath, hostNetwork)
+    await ensureNamespace(NS, { 'pod-security.kubernetes.io/enforce': 'privileged' });
     await ensureNamespace(BROKEN_NS);
     // the robot secret and Harbor's CA, as an operator would create them (the chart only references them)
     const secret = await readSecret(sb.harbor.robot.secretFile);
@@ -124,6 +128,30 @@ describe('hybrid-doctor in the cluster: image loaded into the nodes, Helm chart,
     expect(log).toMatch(/passed/);
     expect(log, 'no check may fail or stay unchecked in cluster').not.toMatch(/\b[1-9]\d* (failed|errored)\b/);
     expect(succeeded, log.slice(-2000)).toBe(true);
+  }, 400_000);
+
+  it('a `run --suites nodes` Job in probe mode (namespaced Role only) passes the node checks on the hybrid node and leaves no probe pods or secrets', async () => {
+    const { succeeded, log } = await runJob('hd-probes', {
+      ...common(),
+      command: 'run',
+      args: ['--suites', 'nodes'],
+      probes: { enabled: true },
+      target: { harbor: { url: `https://${HARBOR_HOST}` }, images: [{ ref: SEEDED_IMAGE }] },
+    });
+    // the service account's rights: the read ClusterRole, plus the probe Role in NS only (nothing on namespaces)
+    const roles = await c.kc.makeApiClient(k8s.RbacAuthorizationV1Api).listNamespacedRole({ namespace: NS, labelSelector: 'app.kubernetes.io/instance=hd-probes' });
+    expect(roles.items.map((r) => r.rules?.flatMap((x) => x.resources ?? []))).toEqual([['pods', 'pods/log', 'secrets', 'events']]);
+    expect(log, log.slice(-3000)).toMatch(/\b[1-9]\d* passed, 0 failed, 0 not checked, 0 errored/);
+    expect(log).toContain('No findings: every check passed.');
+    expect(succeeded, log.slice(-2000)).toBe(true);
+    // the probes really ran in NS (their events outlive them), on the hybrid node, and are gone
+    // (probe pods are bound by nodeName: the kubelet's events say where they ran)
+    const events = (await c.core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.involvedObject.kind === 'Pod' && /^node-(pull|files)-\d+-[0-9a-f]{12}$/.test(e.involvedObject.name ?? '') && e.reason === 'Started');
+    expect(events.map((e) => e.source?.host), 'probe pods started in the release namespace on the hybrid node').toContain(HYBRID_NODE.name);
+    const ours = { namespace: NS, labelSelector: 'app.kubernetes.io/managed-by=hybrid-doctor' };
+    expect((await c.core.listNamespacedPod(ours)).items.map((p) => p.metadata!.name)).toEqual([]);
+    expect((await c.core.listNamespacedSecret(ours)).items.map((p) => p.metadata!.name)).toEqual([]);
+    expect((await c.core.readNamespace({ name: NS })).status?.phase).toBe('Active');
   }, 400_000);
 
   it('a `diagnose` Job names the root cause of a broken pod with the read-only service account', async () => {
