@@ -142,7 +142,6 @@ describe('hybrid-doctor in the cluster: image loaded into the nodes, Helm chart,
     const roles = await c.kc.makeApiClient(k8s.RbacAuthorizationV1Api).listNamespacedRole({ namespace: NS, labelSelector: 'app.kubernetes.io/instance=hd-probes' });
     expect(roles.items.map((r) => r.rules?.flatMap((x) => x.resources ?? []))).toEqual([['pods', 'pods/log', 'secrets', 'events']]);
     expect(log, log.slice(-3000)).toMatch(/\b[1-9]\d* passed, 0 failed, 0 not checked, 0 errored/);
-    expect(log).toContain('No findings: every check passed.');
     expect(succeeded, log.slice(-2000)).toBe(true);
     // the probes really ran in NS (their events outlive them), on the hybrid node, and are gone
     // (probe pods are bound by nodeName: the kubelet's events say where they ran)
