@@ -317,7 +317,8 @@ export const pullSecretCopiesCheck: Check = {
       for (const p of inv.pods) for (const r of p.spec?.imagePullSecrets ?? []) if (r.name) used.add(key(p.metadata.namespace!, r.name));
       for (const sa of inv.serviceAccounts) for (const r of sa.imagePullSecrets ?? []) if (r.name) used.add(key(sa.metadata.namespace!, r.name));
       const findings: Finding[] = [];
-      const probeNs = ctx.target.kubernetes?.probeNamespace;
+      // Per-run probe namespaces are hybrid-doctor's own; an `existing` one is the user's namespace, judged like any other.
+      const probeNs = ctx.target.kubernetes?.probeNamespaceMode === 'existing' ? undefined : ctx.target.kubernetes?.probeNamespace;
       for (const [k, s] of inv.pullSecrets) {
         const ns = s.metadata.namespace!;
         const name = s.metadata.name;

@@ -177,6 +177,18 @@ describe('pull-secrets checks against a real kube-apiserver and a token service'
     expect(findings.find((f) => f.subject === 'copied/secret/harbor-registry')!.severity).toBe('info');
   });
 
+  it.each([
+    ['per-run: a namespace named like the probe prefix is hybrid-doctor\'s own', 'per-run', ['auth.pull-secret-copied-everywhere hd-ops/secret/harbor-registry']],
+    ['existing: the probe namespace is the user\'s, judged like any other', 'existing', []],
+  ] as const)('an unused pull secret in the probe namespace, %s', async (_name, mode, expected) => {
+    await ensureNamespace(kube, 'hd-ops');
+    await createSecret(kube, 'hd-ops', 'harbor-registry', 'kubernetes.io/dockerconfigjson', dockerConfigJson({ [H]: { username: ROBOT, password: GOOD } })).catch(() => undefined);
+    const t = { ...target, kubernetes: { ...target.kubernetes!, probeNamespace: 'hd-ops', probeNamespaceMode: mode } };
+    const copies = pullSecretsChecks.find((c) => c.id === 'pull-secret-copies')!;
+    const out = await copies.run(createCheckContext(t, { signal: AbortSignal.timeout(30_000) }));
+    expect(out.findings.map((f) => `${f.cause} ${f.subject}`).filter((x) => x.includes('hd-ops'))).toEqual(expected);
+  });
+
   it('never prints the credentials', () => {
     const all = JSON.stringify({ findings, evidence });
     expect(all).not.toContain(GOOD);
