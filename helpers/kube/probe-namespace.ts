@@ -9,10 +9,10 @@ import type { Pod } from './types.ts';
 /**
  * Live-mode safety for probe workloads.
  *
- * - Every probe set gets its OWN namespace, created with `metadata.generateName`
+ * - Every probe set gets its OWN namespace (default `per-run` mode), created with `metadata.generateName`
  *   (`<kubernetes.probeNamespace>-probe-xxxxx`), so two runs (or two checks of one run) never
  *   share, wait for, or delete each other's probes. Nothing is ever created in a namespace we did
- *   not create.
+ *   not create (except in `existing` mode, below, where that namespace is named by the target).
  * - The namespace carries `app.kubernetes.io/managed-by=hybrid-doctor`, the run id
  *   (`hybrid-doctor.io/run`) and a per-namespace instance label, plus annotations naming the run:
  *   command, start time, owner (`host/pid`) and a heartbeat renewed every minute while it lives.
