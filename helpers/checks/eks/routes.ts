@@ -9,6 +9,7 @@ import { routeFor, routeTarget, subnetRouteTable } from './vpc-rules.ts';
  * remote node and pod network to the on-prem side: a transit gateway, a virtual private gateway,
  * a peering connection or an appliance — by the most specific route containing the whole CIDR,
  * in state active. One finding per route table and CIDR, naming the subnets that use the table.
+ * Only the default route matching, and leading elsewhere, counts as missing.
  */
 export const eksRoutesCheck: Check = {
   id: 'eks-routes',
@@ -38,7 +39,9 @@ export const eksRoutesCheck: Check = {
         const route = routeFor(table, cidr);
         const evidence = { cluster: net.name, routeTable: id, subnets: bySubnet.get(id), cidr, network, route: route ?? null };
         const base = { routeTable: id, subnets: subnetList, cidr, network };
-        if (!route) {
+        // The default route (0.0.0.0/0, usually to an internet or NAT gateway) catching a remote
+        // network means no route was made for it: a missing route, not a wrong one.
+        if (!route || (route.DestinationCidrBlock === '0.0.0.0/0' && !routeTarget(route).onPrem)) {
           findings.push(finding('net.route-missing', { subject: `route-table/${id}`, params: base, evidence }));
           continue;
         }
