@@ -18,9 +18,10 @@ if [[ -f $stamp && -x $venv/bin/moto_server ]]; then
   echo "$venv/bin/moto_server"; exit 0
 fi
 py=${HYBRID_DOCTOR_PYTHON:-python3}
-if ! "$py" -m venv --help >/dev/null 2>&1; then
-  # Debian splits venv out of python3.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2
+if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  # Debian ships venv's pip bootstrap (ensurepip) apart from python3.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2 ||
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2; }
 fi
 t0=$(date +%s)
 # Built in place (a venv's scripts name their interpreter by absolute path); the stamp is
