@@ -42,6 +42,8 @@ export function awsNotChecked(err: unknown, operation: string, permission: strin
   // A 403 whose body the SDK could not read as an AWS error (a proxy, an emulator answering in
   // another protocol's format) is still a refusal of the identity.
   if (e.$metadata?.httpStatusCode === 403) return notConfigured(`${operation} was denied (HTTP 403): the AWS identity needs ${permission}`);
+  // A resource the cluster names but EC2 does not know (a deleted group or subnet): nothing to judge.
+  if (/\.NotFound$/.test(name)) return notConfigured(`${operation}: ${(err as Error).message} (${name})`);
   // An endpoint that does not implement the operation (an emulator, an old partition) answers 404
   // with no AWS error type; the SDK then fails to parse the body.
   if (e.$metadata?.httpStatusCode === 404 && !/NotFound/.test(name)) return notConfigured(`the AWS endpoint does not implement ${operation} (HTTP 404)`);
