@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_FAULT_IDS, AWS_FAULTS, runAwsFault, type AwsFaultId } from '../../../fixtures/aws/faults.ts';
 import { createMotoUser } from '../../../fixtures/aws/iam.ts';
 import { enableMotoAuth, startMoto, type Moto } from '../../../fixtures/aws/moto.ts';
-import { seedHybridCluster, type SeededAws } from '../../../fixtures/aws/seed.ts';
+import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { ec2Client, seedHybridCluster, type SeededAws } from '../../../fixtures/aws/seed.ts';
 import type { Check } from '../check.ts';
 import { createCheckContext } from '../../runner/context.ts';
 import { runCheck } from '../../runner/run-check.ts';
@@ -55,6 +56,10 @@ describe('VPC checks against moto: one fault per cluster, applied through the EC
     moto = await startMoto();
     for (const name of ['healthy', ...AWS_FAULT_IDS]) seeded.set(name, await seedHybridCluster(moto.url, shape(name)));
     for (const id of AWS_FAULT_IDS) await runAwsFault(id, 'apply', moto.url, seeded.get(id)!);
+    const gone = await seedHybridCluster(moto.url, shape('group-deleted'));
+    const ec2 = ec2Client(moto.url, REGION);
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: gone.additionalSecurityGroupId }));
+    ec2.destroy();
   }, 240_000);
   afterAll(async () => moto?.stop());
 
@@ -89,6 +94,13 @@ describe('VPC checks against moto: one fault per cluster, applied through the EC
     expect(missing!.findings[0]!.evidence.route).toMatchObject({ DestinationCidrBlock: '0.0.0.0/0', GatewayId: seeded.get('aws-route-missing')!.internetGatewayId });
     const [sg] = (await runAll(moto.url, 'aws-sg-egress-restricted')).filter((r) => r.id === 'eks-security-groups');
     expect(sg!.findings[0]!.params).toMatchObject({ port: '10250', network: 'remote node network' });
+  });
+
+  it('a security group the cluster names but EC2 no longer has: not-checked with EC2\'s answer, the others judge', async () => {
+    const [sg, routes, nacls] = await runAll(moto.url, 'group-deleted');
+    expect([sg!.status, sg!.notChecked]).toEqual(['not-checked', 'not-configured']);
+    expect(sg!.reason).toMatch(/^DescribeSecurityGroups: .*\(InvalidGroup\.NotFound\)$/);
+    expect([routes!.status, nacls!.status]).toEqual(['passed', 'passed']);
   });
 
   it('a fault reverted through the API is green again', async () => {
