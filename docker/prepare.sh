@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the sandbox needs on this host, idempotent and quick when already done:
 # Debian packages + Docker engine + local base image (host-setup.sh), then the upstream
-# Kubernetes components built from source and cached (k8s/build.sh). Run by `npm start` and
+# Kubernetes components built from source and cached (k8s/build.sh), moto[server] for the AWS
+# checks (moto/install.sh). Run by `npm start` and
 # `npm test` (pre-scripts) and by .ci/run. HYBRID_DOCTOR_SKIP_SETUP=1 skips it (e.g. running
 # against a remote target only).
 set -euo pipefail
@@ -11,3 +12,4 @@ bash "$here/host-setup.sh"
 bash "$here/k8s/build.sh"
 bash "$here/harbor/build.sh"
 bash "$here/helm/build.sh"
+bash "$here/moto/install.sh" >/dev/null

@@ -16,5 +16,8 @@ export const PARAM_NAMES = [
   'subjectCN', 'sans', 'issuer', 'image', 'repository', 'reference', 'platform', 'platforms', 'robot', 'project',
   'node', 'namespace', 'pod', 'secretName', 'path', 'detail', 'status', 'code', 'url', 'ratio', 'threshold', 'value',
   'family', 'seconds', 'version', 'field', 'expiresAt', 'component', 'suite',
+  // AWS network resources (helpers/checks/eks/)
+  'group', 'cidr', 'network', 'routeTable', 'subnets', 'target', 'destination', 'networkAcl', 'direction', 'rule',
+  'id', 'insight', 'recommendation',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];

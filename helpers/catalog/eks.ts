@@ -6,7 +6,8 @@ import { DOCS } from './links.ts';
  *
  * Params: `node`, `address` (node InternalIP or pod IP), `addresses` (the configured CIDRs,
  * comma list), `value` (the offending CIDR), `detail`, `version` (kubelet/nodeadm version),
- * `expected` (cluster version / allowed range), `name` (cluster name).
+ * `expected` (cluster version / allowed range), `name` (cluster name); for insights `insight` (its
+ * name), `id`, `status` (ERROR / WARNING), `detail` (AWS's reason) and `recommendation` (AWS's text).
  */
 export const EKS_PARAMS: AreaParams<'eks'> = {
   'eks.remote-node-network-mismatch': ['node', 'address', 'addresses'],
@@ -14,6 +15,7 @@ export const EKS_PARAMS: AreaParams<'eks'> = {
   'eks.remote-network-invalid': ['value', 'detail'],
   'eks.endpoint-public-and-private': ['name'],
   'eks.version-skew': ['node', 'version', 'expected'],
+  'eks.insight-failing': ['name', 'insight', 'id', 'status', 'detail', 'recommendation'],
 };
 
 const describe = 'Show the configuration: `aws eks describe-cluster --name CLUSTER --query "cluster.remoteNetworkConfig"`.';
@@ -67,6 +69,20 @@ export const eks: AreaCatalog<'eks'> = {
       summary: 'Upgrade (or reinstall) the node components to a version supported by the cluster.',
       steps: ['`kubectl get nodes -o wide` and `aws eks describe-cluster --query cluster.version`.', '`sudo nodeadm upgrade <k8s version> --config-source file://nodeconfig.yaml`.'],
       docs: [DOCS.k8sSkew, DOCS.eksHybridNodeadm, DOCS.eksVersions],
+    },
+  },
+  'eks.insight-failing': {
+    title: 'EKS cluster insight failing',
+    message: '[[EKS insight "{insight}"||An EKS cluster insight]] is {status|not passing}[[ for cluster {name}]][[: {detail}]]',
+    explanation: 'EKS cluster insights are checks AWS runs on the cluster itself: configuration insights detect EKS Hybrid Nodes misconfigurations (ERROR: likely breaking the cluster, WARNING: not the documented setup), upgrade insights detect what blocks the next Kubernetes version. This finding repeats AWS\'s own reason and recommendation.',
+    remediation: {
+      summary: 'Follow AWS\'s recommendation for the insight, then refresh the insights.',
+      steps: [
+        'AWS recommends: {recommendation}',
+        '`aws eks describe-insight --cluster-name {name|<cluster>} --id {id}` (affected resources, more information).',
+        'After fixing: `aws eks start-insights-refresh --cluster-name {name|<cluster>}`, then `aws eks list-insights --cluster-name {name|<cluster>}`.',
+      ],
+      docs: [DOCS.eksClusterInsights, DOCS.eksDescribeInsightApi, DOCS.eksHybridTroubleshooting],
     },
   },
 };

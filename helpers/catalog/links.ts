@@ -59,6 +59,13 @@ export const DOCS = {
   eksEndpoint: eks('cluster-endpoint', 'EKS: Cluster API server endpoint'),
   eksVersions: eks('kubernetes-versions', 'EKS: Kubernetes versions'),
   eksRemoteNetworkApi: { title: 'EKS API: RemoteNetworkConfigRequest', url: 'https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteNetworkConfigRequest.html' },
+  eksSecurityGroups: eks('sec-group-reqs', 'EKS: Security group requirements'),
+  eksClusterInsights: eks('cluster-insights', 'EKS: Cluster insights'),
+  eksDescribeInsightApi: { title: 'EKS API: DescribeInsight', url: 'https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeInsight.html' },
+  vpcSecurityGroupRules: { title: 'Amazon VPC: Security group rules', url: 'https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html' },
+  vpcRouteTables: { title: 'Amazon VPC: Configure route tables', url: 'https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html' },
+  vpcNetworkAcls: { title: 'Amazon VPC: Control subnet traffic with network ACLs', url: 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html' },
+  tgwRouting: { title: 'AWS Transit Gateway: Routing', url: 'https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html' },
 
   corednsHosts: { title: 'CoreDNS hosts plugin', url: 'https://coredns.io/plugins/hosts/' },
   corednsForward: { title: 'CoreDNS forward plugin', url: 'https://coredns.io/plugins/forward/' },

@@ -1,12 +1,14 @@
 import type { AreaCatalog, AreaParams } from './area.ts';
 import { DOCS, GUIDE } from './links.ts';
+import { netAws } from './net-aws.ts';
 
 /**
  * Network causes between a client (node, pod, checker) and the registry or the other side.
  *
  * Params: `host` (host[:port] contacted), `address` (resolved IP:port when known), `seconds`
  * (timeout used), `url` (proxy or request URL), `status` (HTTP status), `node`, `pod`, `namespace`
- * (cross-boundary probes), `detail` (error text).
+ * (cross-boundary probes), `detail` (error text). The AWS-side entries (security groups, routes,
+ * NACLs of the EKS cluster's VPC) are in net-aws.ts.
  */
 export const NET_PARAMS: AreaParams<'net'> = {
   'net.connection-refused': ['host', 'address', 'detail'],
@@ -15,6 +17,12 @@ export const NET_PARAMS: AreaParams<'net'> = {
   'net.plain-http': ['host', 'detail'],
   'net.proxy-error': ['host', 'url', 'status', 'detail'],
   'net.cross-boundary-unreachable': ['node', 'namespace', 'pod', 'address', 'detail'],
+  'net.sg-ingress-missing': ['group', 'cidr', 'port', 'network'],
+  'net.sg-egress-missing': ['group', 'cidr', 'port', 'network'],
+  'net.route-missing': ['routeTable', 'subnets', 'cidr', 'network'],
+  'net.route-wrong-target': ['routeTable', 'subnets', 'cidr', 'network', 'target', 'destination'],
+  'net.route-blackhole': ['routeTable', 'subnets', 'cidr', 'network', 'target', 'destination'],
+  'net.nacl-denied': ['networkAcl', 'subnets', 'cidr', 'port', 'direction', 'rule', 'detail'],
 };
 
 export const net: AreaCatalog<'net'> = {
@@ -113,4 +121,5 @@ export const net: AreaCatalog<'net'> = {
       guideStep: GUIDE.network,
     },
   },
+  ...netAws,
 };

@@ -55,6 +55,19 @@ const VALUES: Record<ParamName, string | number> = {
   expiresAt: '2026-12-20T00:00:00.000Z',
   suite: 'tls',
   component: 'registry',
+  group: 'sg-0a1b2c3d4e5f60004, sg-0a1b2c3d4e5f60003',
+  cidr: '172.29.10.0/24',
+  network: 'remote node network',
+  routeTable: 'rtb-0a1b2c3d4e5f60006',
+  subnets: 'subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002',
+  target: 'igw-0a1b2c3d4e5f60007 (internet gateway)',
+  destination: '0.0.0.0/0',
+  networkAcl: 'acl-0a1b2c3d4e5f60008',
+  direction: 'inbound',
+  rule: 50,
+  id: '01234567-89ab-cdef-0123-456789abcdef',
+  insight: 'Hybrid nodes: kubelet client certificate',
+  recommendation: 'Renew the certificates on the affected nodes.',
 };
 
 /** Capitalised or angle-bracket stand-ins for a value, by the param that should have replaced them. */

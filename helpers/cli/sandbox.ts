@@ -12,8 +12,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   const lifecycle = await import('../../fixtures/sandbox-lifecycle.ts');
   if (action === 'up') {
     if (values.scenario) {
-      const { isFaultId, FAULT_IDS } = await import('../../fixtures/sandbox/faults.ts');
-      if (!isFaultId(values.scenario)) throw new UsageError(`unknown scenario "${values.scenario}"`, { hint: `scenarios: ${FAULT_IDS.join(', ')}` });
+      const { isFaultId, SCENARIO_IDS } = await import('../../fixtures/sandbox/faults.ts');
+      if (!isFaultId(values.scenario)) throw new UsageError(`unknown scenario "${values.scenario}"`, { hint: `scenarios: ${SCENARIO_IDS.join(', ')}` });
     }
     const t0 = Date.now();
     const sb = await lifecycle.ensureSandbox({ log: (m) => process.stderr.write(`  ${m}\n`), ...(values.scenario ? { scenario: values.scenario } : {}) });

@@ -114,6 +114,14 @@ export const PROJECT_CAUSES = {
   'harbor.config-metrics': { severity: 'warning', meaning: "harbor.yml disables metrics, or serves them on a port or path other than the one the target's metrics URL scrapes" },
   'harbor.config-trivy-off': { severity: 'warning', meaning: 'projects are expected to block vulnerable images, but harbor.yml leaves Trivy without vulnerability database updates' },
   'harbor.config-retention': { severity: 'warning', meaning: 'harbor.yml keeps registry data on a temporary path, or rotates logs away so fast that the evidence of a failed pull is gone' },
+  // AWS side of the hybrid network (helpers/checks/eks/: EC2 security groups, routes, NACLs; EKS insights)
+  'net.sg-ingress-missing': { severity: 'error', meaning: "the EKS control plane's security groups do not let a remote node or pod network in on tcp/443 (the API server)" },
+  'net.sg-egress-missing': { severity: 'error', meaning: "the EKS control plane's security groups do not let it out to the remote node network on tcp/10250 (kubelet: logs, exec, port-forward)" },
+  'net.route-missing': { severity: 'error', meaning: "a route table of the cluster's subnets has no route for a remote node or pod network" },
+  'net.route-wrong-target': { severity: 'error', meaning: "the route for a remote network leads somewhere that is not the on-prem side (internet or NAT gateway, local) instead of a transit gateway, virtual private gateway or peering" },
+  'net.route-blackhole': { severity: 'error', meaning: 'the route for a remote network is a blackhole: its target (transit gateway attachment, VPN gateway, interface) is gone' },
+  'net.nacl-denied': { severity: 'error', meaning: "a network ACL of the cluster's subnets drops traffic to or from a remote network (a deny rule first, or no allow before the final * deny; NACLs are stateless)" },
+  'eks.insight-failing': { severity: 'error', meaning: "an EKS cluster insight (configuration or upgrade readiness) reports ERROR or WARNING; the finding carries AWS's own reason and recommendation" },
 } as const;
 
 export const CAUSES = { ...CONTRACT_CAUSES, ...PROJECT_CAUSES } as const;

@@ -85,7 +85,7 @@ export const targetSchema = z.strictObject({
   aws: z.strictObject({
     region: z.string().min(1),
     clusterName: z.string().min(1),
-    endpoint: z.string().optional().describe('EKS API endpoint override (local emulator in tests)'),
+    endpoint: z.string().optional().describe('AWS API endpoint override for the EKS and EC2 calls (moto server mode in tests and the sandbox)'),
   }).optional(),
   tls: z.strictObject({
     expiryWarningDays: z.number().int().nonnegative().default(30),

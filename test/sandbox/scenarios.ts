@@ -1,6 +1,7 @@
 import type { SuiteId } from '../../helpers/checks/check.ts';
 import type { CauseId } from '../../helpers/findings/cause-ids.ts';
 import type { FaultId } from '../../fixtures/sandbox/faults.ts';
+import { AWS_FAULT_IDS, AWS_FAULTS, type AwsFaultId } from '../../fixtures/aws/faults.ts';
 
 /**
  * The Harbor-side fault matrix (issue 2): each fault breaks one thing; the owning suite must
@@ -44,3 +45,6 @@ export const HARBOR_SCENARIOS: HarborScenario[] = [
   // realm rule of issue 7), a separate finding by design.
   { fault: 'external-url-mismatch', expect: 'harbor.external-url-mismatch', owner: 'robot-auth', allowed: ['auth.realm-untrusted'] },
 ];
+
+/** The AWS-side faults (moto; no nodes needed): the eks suite names the cause, the rest stays green. */
+export const AWS_SCENARIOS: { fault: AwsFaultId; expect: CauseId; owner: SuiteId }[] = AWS_FAULT_IDS.map((fault) => ({ fault, expect: AWS_FAULTS[fault].expect, owner: 'eks' }));

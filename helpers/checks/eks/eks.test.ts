@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeClusterBody, startDescribeClusterEndpoint, type DescribeClusterEndpoint } from '../../../fixtures/eks/describe-cluster-endpoint.ts';
+import { startMoto, type Moto } from '../../../fixtures/aws/moto.ts';
+import { seedHybridCluster } from '../../../fixtures/aws/seed.ts';
 import { startApiServer, type ApiServer } from '../../../fixtures/kube/apiserver-only.ts';
 import { createNode, createPod, ensureNamespace } from '../../../fixtures/kube/seed.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { runCheck } from '../../runner/run-check.ts';
 import { createCheckContext } from '../../runner/context.ts';
 import { parseTarget } from '../../target/load.ts';
 import { cidrContains, cidrsOverlap, isRfc1918, parseCidr } from './cidr.ts';
-import { eksClusterCheck, remoteNetworkProblems } from './index.ts';
+import { eksChecks, eksClusterCheck, remoteNetworkProblems } from './index.ts';
 
 describe('CIDR helpers', () => {
   it('contains, overlaps, RFC 1918', () => {
@@ -37,29 +38,25 @@ describe('CIDR helpers', () => {
 
 const ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED'] as const;
 
-describe('eks checks against a local DescribeCluster endpoint and a real kube-apiserver', () => {
+describe('eks checks against moto (EKS DescribeCluster) and a real kube-apiserver', () => {
   let api: ApiServer;
-  let eks: DescribeClusterEndpoint;
+  let moto: Moto;
   const saved: Partial<Record<(typeof ENV)[number], string | undefined>> = {};
 
   beforeAll(async () => {
     for (const k of ENV) saved[k] = process.env[k];
-    // Fake static credentials for this test only: the SDK signs with them (SigV4), the stand-in checks the signature shape.
+    // Fake static credentials for this test only: the SDK signs with them (SigV4); moto accepts any.
     process.env.AWS_ACCESS_KEY_ID = 'AKIAHYBRIDDOCTORTEST';
     process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-for-local-endpoint';
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    [api, eks] = await Promise.all([
-      startApiServer(),
-      startDescribeClusterEndpoint({
-        region: 'us-west-2',
-        clusters: {
-          hybrid: describeClusterBody({ name: 'hybrid', version: '1.33', remoteNodeCidrs: ['172.29.10.0/24'], remotePodCidrs: ['10.85.0.0/16'], endpointPublicAccess: true, endpointPrivateAccess: true }),
-          invalid: describeClusterBody({ name: 'invalid', remoteNodeCidrs: ['10.100.0.0/24', '100.64.0.0/16'], remotePodCidrs: ['10.85.0.0/16'] }),
-        },
-      }),
-    ]);
+    [api, moto] = await Promise.all([startApiServer(), startMoto()]);
+    // Through the real EKS/EC2 APIs: a cluster whose endpoint is public and private, one whose
+    // remote networks are invalid (moto, like the CreateCluster request, does not validate them).
+    const base = { region: 'us-west-2', serviceIpv4Cidr: '10.100.0.0/16', version: '1.33' };
+    await seedHybridCluster(moto.url, { ...base, clusterName: 'hybrid', remoteNodeCidrs: ['172.29.10.0/24'], remotePodCidrs: ['10.85.0.0/16'], endpointPublicAccess: true, endpointPrivateAccess: true });
+    await seedHybridCluster(moto.url, { ...base, clusterName: 'invalid', vpcCidr: '172.29.30.0/24', remoteNodeCidrs: ['10.100.0.0/24', '100.64.0.0/16'], remotePodCidrs: ['10.85.0.0/16'] });
     const kube = api.client();
     await createNode(kube, { name: 'hybrid-1', labels: { 'eks.amazonaws.com/compute-type': 'hybrid' }, internalIP: '172.29.10.20', podCIDR: '10.85.1.0/24', kubeletVersion: 'v1.33.13' });
     await createNode(kube, { name: 'hybrid-2', labels: { 'eks.amazonaws.com/compute-type': 'hybrid' }, internalIP: '192.168.50.5', podCIDR: '10.86.0.0/24', kubeletVersion: 'v1.29.1' });
@@ -73,12 +70,12 @@ describe('eks checks against a local DescribeCluster endpoint and a real kube-ap
   afterAll(async () => {
     for (const k of ENV) if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
-    await eks?.close();
+    await moto?.stop();
     await api?.stop();
   });
 
   const target = (cluster: string) =>
-    parseTarget(['harbor:', '  url: https://harbor.sandbox.test', 'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`, 'aws:', '  region: us-west-2', `  clusterName: ${cluster}`, `  endpoint: ${eks.url}`].join('\n'));
+    parseTarget(['harbor:', '  url: https://harbor.sandbox.test', 'kubernetes:', `  kubeconfig: ${api.kubeconfigPath}`, 'aws:', '  region: us-west-2', `  clusterName: ${cluster}`, `  endpoint: ${moto.url}`].join('\n'));
 
   it('compares remoteNetworkConfig with hybrid node IPs, pod CIDRs and pod IPs; endpoint mode; skew', async () => {
     const out = await eksClusterCheck.run(createCheckContext(target('hybrid'), { signal: AbortSignal.timeout(30_000) }));
@@ -92,7 +89,7 @@ describe('eks checks against a local DescribeCluster endpoint and a real kube-ap
       ].sort(),
     );
     expect(out.findings.find((f) => f.cause === 'eks.remote-pod-network-mismatch' && f.params.node === 'hybrid-1')!.evidence.pods).toEqual(['apps/web=10.99.0.5']);
-    expect(eks.requests.at(-1)).toMatchObject({ method: 'GET', path: '/clusters/hybrid', signed: true, accessKeyId: 'AKIAHYBRIDDOCTORTEST' });
+    expect(out.evidence).toMatchObject({ cluster: 'hybrid', remoteNodeNetworks: ['172.29.10.0/24'], remotePodNetworks: ['10.85.0.0/16'], serviceIpv4Cidr: '10.100.0.0/16', hybridNodes: 2 });
   });
 
   it('flags remote networks that are not RFC 1918 or overlap the service CIDR', async () => {
@@ -124,14 +121,18 @@ describe('eks without AWS credentials', () => {
       else process.env[k] = saved[k];
   });
 
-  it('is not-checked (not configured) and says what is missing — never errored', async () => {
+  it('every eks check is not-checked (not configured) and says what is missing — never errored', async () => {
     // The kubeconfig names a closed loopback port: nothing connects before DescribeCluster fails.
     const dir = mkdtempSync(join(tmpdir(), 'hd-eks-kc-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'current-context: c', 'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]', 'users: [{ name: u, user: { token: t } }]', 'contexts: [{ name: c, context: { cluster: c, user: u } }]'].join('\n'));
     const t = parseTarget(['harbor:', '  url: https://harbor.sandbox.test', 'kubernetes:', `  kubeconfig: ${kubeconfig}`, 'aws:', '  region: us-west-2', '  clusterName: hybrid', '  endpoint: http://127.0.0.1:1'].join('\n'));
-    const r = await runCheck(eksClusterCheck, createCheckContext(t, { signal: AbortSignal.timeout(30_000), secrets: {} }));
-    expect(r).toMatchObject({ status: 'not-checked', notChecked: 'not-configured', findings: [] });
-    expect(r.reason).toMatch(/^no AWS credentials found \(default provider chain: AWS_ACCESS_KEY_ID/);
+    const ctx = createCheckContext(t, { signal: AbortSignal.timeout(30_000), secrets: {} });
+    const results = await Promise.all(eksChecks.map((c) => runCheck(c, ctx)));
+    expect(results.map((r) => r.id)).toEqual(['eks-cluster', 'eks-security-groups', 'eks-routes', 'eks-network-acls', 'eks-insights']);
+    for (const r of results) {
+      expect(r, r.id).toMatchObject({ status: 'not-checked', notChecked: 'not-configured', findings: [] });
+      expect(r.reason, r.id).toMatch(/^no AWS credentials found \(default provider chain: AWS_ACCESS_KEY_ID/);
+    }
   });
 });

@@ -1,5 +1,4 @@
-import { DescribeClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-eks';
-import { notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
+import type { Check } from '../check.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
 import { withKube } from '../../kube/context.ts';
@@ -7,53 +6,21 @@ import { runNodes } from '../../kube/probe-runner.ts';
 import { internalIP, matchesSelector, type Pod } from '../../kube/types.ts';
 import { kubeletSkew } from '../nodes/node-facts.ts';
 import { cidrContains, cidrsOverlap, cidrWithin, isRfc1918, parseCidr, type Cidr } from './cidr.ts';
+import { cidrList, describeCluster } from './describe-cluster.ts';
+import { eksInsightsCheck } from './insights.ts';
+import { eksNetworkAclsCheck } from './nacls.ts';
+import { eksRoutesCheck } from './routes.ts';
+import { eksSecurityGroupsCheck } from './security-groups.ts';
 
 /**
  * EKS control-plane view of the hybrid setup (DescribeCluster): remote node/pod networks against
  * what the cluster really has, their validity, endpoint access mode, version skew.
  * Credentials: the SDK's default provider chain (env, shared config/SSO, IMDS...), region from
- * the target; `aws.endpoint` overrides the API endpoint (tests use a local emulator).
+ * the target; `aws.endpoint` overrides the API endpoint (tests use moto's server mode).
  */
 
 /** DescribeCluster limit per list (EKS API reference: RemoteNodeNetwork / RemotePodNetwork). */
 const MAX_CIDRS = 15;
-
-/**
- * DescribeCluster once per run. What the target or the environment does not provide — no AWS
- * credentials, a cluster name that does not exist in the region, an identity without
- * eks:DescribeCluster — is a not-checked (not-configured) outcome saying what is missing: the
- * check cannot judge the cluster, and hybrid-doctor did not fail.
- */
-export function describeCluster(ctx: CheckContext): Promise<{ cluster: Cluster } | { notChecked: CheckOutput }> {
-  return ctx.once('eks:describe-cluster', async () => {
-    const aws = ctx.target.aws!;
-    const client = new EKSClient({
-      region: aws.region,
-      ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-      requestHandler: { requestTimeout: ctx.target.timeouts.requestMs, connectionTimeout: ctx.target.timeouts.connectMs },
-      maxAttempts: 2,
-    });
-    try {
-      const out = await client.send(new DescribeClusterCommand({ name: aws.clusterName }), { abortSignal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.target.timeouts.requestMs * 2)]) });
-      if (!out.cluster) return { notChecked: notConfigured(`aws: DescribeCluster ${aws.clusterName} in ${aws.region} returned no cluster`) };
-      return { cluster: out.cluster };
-    } catch (err) {
-      const name = (err as { name?: string }).name ?? '';
-      if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
-        return { notChecked: notConfigured('no AWS credentials found (default provider chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or shared config/SSO, container or instance role)') };
-      }
-      if (name === 'ResourceNotFoundException') return { notChecked: notConfigured(`aws.clusterName: no EKS cluster ${aws.clusterName} in ${aws.region}`) };
-      if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') return { notChecked: notConfigured(`DescribeCluster was denied (${name}): the AWS identity needs eks:DescribeCluster on ${aws.clusterName}`) };
-      throw err;
-    } finally {
-      client.destroy();
-    }
-  });
-}
-
-function cidrList(nets: { cidrs?: string[] | undefined }[] | undefined): string[] {
-  return (nets ?? []).flatMap((n) => n.cidrs ?? []);
-}
 
 /** Validity of the remote networks alone (RFC 1918, size, overlap with service CIDR / each other). */
 export function remoteNetworkProblems(nodeCidrs: string[], podCidrs: string[], serviceCidr?: string, vpcCidrs: string[] = []): { value: string; detail: string }[] {
@@ -135,4 +102,4 @@ export const eksClusterCheck: Check = {
     }),
 };
 
-export const eksChecks: Check[] = [eksClusterCheck];
+export const eksChecks: Check[] = [eksClusterCheck, eksSecurityGroupsCheck, eksRoutesCheck, eksNetworkAclsCheck, eksInsightsCheck];
