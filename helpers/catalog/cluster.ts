@@ -86,11 +86,11 @@ export const cluster: AreaCatalog<'cluster'> = {
   },
   'cluster.probe-objects-cleanup-failed': {
     title: 'Probe pods or pull secret left behind',
-    message: 'hybrid-doctor could not delete its probe pods or probe pull secret in namespace {namespace}[[ in context {name}]][[ ({detail})]]',
+    message: 'hybrid-doctor could not delete its probe pods or probe pull secret[[ in namespace {namespace}]][[ in context {name}]][[ ({detail})]]',
     explanation: 'With kubernetes.probeNamespaceMode `existing` (in cluster, under a namespaced Role), probe pods and the probe pull secret are created in one existing namespace, labelled app.kubernetes.io/managed-by=hybrid-doctor, hybrid-doctor.io/run and hybrid-doctor.io/instance, and deleted as soon as the probes are read. Some could not be deleted, so probe pods and the probe pull secret (the robot credentials) may still be there. A later run deletes such objects once they are 15 minutes old and their run is gone. The namespace itself is not hybrid-doctor\'s and is never deleted.',
     remediation: {
       summary: 'Delete the probe pods and secret by hand; never the namespace.',
-      steps: ['Run the command in this finding\'s evidence (`kubectl … --namespace {namespace} delete pods,secrets -l hybrid-doctor.io/instance=…`).', '`kubectl[[ --context {name}]] --namespace {namespace} get pods,secrets -l app.kubernetes.io/managed-by=hybrid-doctor -L hybrid-doctor.io/run` lists every probe object still there.'],
+      steps: ['Run the command in this finding\'s evidence (`kubectl … --namespace {namespace} delete pods,secrets -l hybrid-doctor.io/instance=…`).', '`kubectl[[ --context {name}]] get pods,secrets --all-namespaces -l app.kubernetes.io/managed-by=hybrid-doctor -L hybrid-doctor.io/run` lists every probe object still there.'],
       docs: [{ title: 'Kubernetes: Labels and selectors', url: 'https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/' }],
     },
   },
