@@ -113,6 +113,13 @@ export const PROJECT_CAUSES = {
   'harbor.config-metrics': { severity: 'warning', meaning: "harbor.yml disables metrics, or serves them on a port or path other than the one the target's metrics URL scrapes" },
   'harbor.config-trivy-off': { severity: 'warning', meaning: 'projects are expected to block vulnerable images, but harbor.yml leaves Trivy without vulnerability database updates' },
   'harbor.config-retention': { severity: 'warning', meaning: 'harbor.yml keeps registry data on a temporary path, or rotates logs away so fast that the evidence of a failed pull is gone' },
+  // LDAP authentication (helpers/checks/harbor-ldap/): Harbor in auth_mode ldap_auth
+  'harbor.ldap-unreachable': { severity: 'error', meaning: "Harbor's LDAP server (ldap_url) does not accept connections: refused, timed out, or Harbor core cannot reach it" },
+  'harbor.ldap-untrusted-cert': { severity: 'error', meaning: "the LDAP server's ldaps certificate does not verify (unknown CA, wrong name, expired) while Harbor verifies it (ldap_verify_cert: true)" },
+  'harbor.ldap-bind-failed': { severity: 'error', meaning: 'the LDAP server refuses Harbor\'s search DN bind (ldap_search_dn / ldap_search_password wrong or empty): no LDAP user can log in' },
+  'harbor.ldap-base-dn-wrong': { severity: 'error', meaning: 'Harbor binds to LDAP but its user (or group) search finds nothing or fails: the base DN, filter or scope does not match the directory' },
+  'harbor.ldap-verify-cert-disabled': { severity: 'warning', meaning: "Harbor connects to ldaps:// with ldap_verify_cert: false: any server can pose as the directory and collect users' passwords" },
+  'harbor.ldap-plaintext': { severity: 'warning', meaning: 'Harbor talks to LDAP over ldap:// without TLS: the search DN password and every login password cross the network in clear' },
 } as const;
 
 export const CAUSES = { ...CONTRACT_CAUSES, ...PROJECT_CAUSES } as const;
