@@ -9,8 +9,8 @@ import { DOCS, GUIDE } from './links.ts';
  * `expected` (URL nodes use), `project`, `threshold` (prevent_vul severity), `value` (the signer a
  * content-trust policy asks for: "notation", "cosign" or both), `detail` (error/response text).
  *
- * LDAP causes (`harbor.ldap-*`, helpers/checks/harbor-ldap): `url` is Harbor's ldap_url, `host` and
- * `port` the LDAP endpoint, `name` the search DN or the LDAP user, `field` the configuration key
+ * LDAP causes (`harbor.ldap-*`, helpers/checks/harbor-ldap): `url` is Harbor's ldap_url, `host` the
+ * Harbor host (for the API commands), `address` and `port` the LDAP endpoint, `name` the search DN or the LDAP user, `field` the configuration key
  * (ldap_base_dn, ldap_group_base_dn), `value` its value, `detail` Harbor's answer or the probe's error.
  *
  * Retired (kept in the catalog for the shared contract, reported by no check): `harbor.notary-removed`. Harbor 2.13 enforces `enable_content_trust` as Notation
@@ -34,12 +34,12 @@ export const HARBOR_PARAMS: AreaParams<'harbor'> = {
   'harbor.config-metrics': ['path', 'field', 'url', 'detail'],
   'harbor.config-trivy-off': ['path', 'field', 'detail'],
   'harbor.config-retention': ['path', 'field', 'value', 'detail'],
-  'harbor.ldap-unreachable': ['url', 'host', 'port', 'detail'],
-  'harbor.ldap-untrusted-cert': ['url', 'host', 'port', 'detail'],
-  'harbor.ldap-bind-failed': ['url', 'name', 'detail'],
-  'harbor.ldap-base-dn-wrong': ['url', 'field', 'value', 'name', 'detail'],
-  'harbor.ldap-verify-cert-disabled': ['url', 'host', 'port'],
-  'harbor.ldap-plaintext': ['url', 'host'],
+  'harbor.ldap-unreachable': ['url', 'host', 'address', 'port', 'detail'],
+  'harbor.ldap-untrusted-cert': ['url', 'host', 'address', 'port', 'detail'],
+  'harbor.ldap-bind-failed': ['url', 'host', 'name', 'detail'],
+  'harbor.ldap-base-dn-wrong': ['url', 'host', 'field', 'value', 'name', 'detail'],
+  'harbor.ldap-verify-cert-disabled': ['url', 'host', 'address', 'port'],
+  'harbor.ldap-plaintext': ['url', 'host', 'address'],
 };
 
 export const harbor: AreaCatalog<'harbor'> = {
@@ -274,10 +274,10 @@ export const harbor: AreaCatalog<'harbor'> = {
     remediation: {
       summary: "Make the LDAP server reachable from Harbor core on ldap_url's host and port, or correct ldap_url.",
       steps: [
-        'From the Harbor host: `nc -vz {host|<ldap host>} {port|636}` and `docker compose exec core getent hosts {host|<ldap host>}` (core resolves the name itself).',
-        "Harbor's own test (stored settings, read-only): `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://<harbor>/api/v2.0/ldap/ping`.",
+        'From the Harbor host: `nc -vz {address|<ldap host>} {port|636}` and `docker compose exec core getent hosts {address|<ldap host>}` (core resolves the name itself).',
+        "Harbor's own test (stored settings, read-only): `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping`.",
         'On the LDAP server: `systemctl status slapd` (or the directory service), and the firewall / security group for 389 (ldap) and 636 (ldaps) from Harbor.',
-        "Correct the URL if it is wrong: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://<ldap host>:636\"}' https://<harbor>/api/v2.0/configurations`.",
+        "Correct the URL if it is wrong: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://<ldap host>:636\"}' https://{host|<harbor>}/api/v2.0/configurations`.",
       ],
       docs: [DOCS.harborLdap, DOCS.harborConfigApi],
       guideStep: GUIDE.ldap,
@@ -285,14 +285,15 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.ldap-untrusted-cert': {
     title: "LDAP server certificate not trusted",
-    message: "The ldaps certificate of[[ {host}]][[ ({url})]] does not verify[[: {detail}]]",
-    explanation: "With ldap_verify_cert: true Harbor core verifies the LDAP server's certificate against its trust store (the system bundle plus the CAs installed under /harbor_cust_cert or /etc/harbor/ssl). A certificate from an unknown CA, for another name, or expired fails the handshake; Harbor's ping then reports only `ldap server network timeout`, and every LDAP login fails.",
+    message: "The ldaps certificate of[[ {address}]][[ ({url})]] does not verify[[: {detail}]]",
+    explanation: "With ldap_verify_cert: true Harbor core verifies the LDAP server's certificate against its trust store (the system bundle plus the CAs installed under /harbor_cust_cert or /etc/harbor/ssl). A certificate from a CA core does not trust, for another name, or expired fails the handshake; Harbor's ping then reports only `ldap server network timeout`, and every LDAP login fails.",
     remediation: {
       summary: "Give the LDAP server a certificate for the name in ldap_url, signed by a CA Harbor core trusts, or install that CA into Harbor.",
       steps: [
-        'See what the server presents: `openssl s_client -connect {host|<ldap host>}:{port|636} -servername {host|<ldap host>} -showcerts </dev/null`.',
-        'Verify it against the CA you expect: `LDAPTLS_CACERT=ca.crt ldapsearch -x -H ldaps://{host|<ldap host>}:{port|636} -b "" -s base` (no `TLS: ... certificate verify failed`).',
+        'See what the server presents: `openssl s_client -connect {address|<ldap host>}:{port|636} -servername {address|<ldap host>} -showcerts </dev/null`.',
+        'Verify it against the CA you expect: `LDAPTLS_CACERT=ca.crt ldapsearch -x -H ldaps://{address|<ldap host>}:{port|636} -b "" -s base` (no `TLS: ... certificate verify failed`).',
         "Install the issuing CA for Harbor core: Harbor's prepare copies harbor.yml `storage_service.ca_bundle` into `common/config/shared/trust-certificates`, which docker-compose mounts at `/harbor_cust_cert` and core adds to its trust store at start. Append the LDAP CA to that bundle file, then `./prepare && docker compose up -d` (or `docker compose restart core` after copying it into `common/config/shared/trust-certificates/`).",
+        "Confirm from Harbor's side: `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping` answers `\"success\": true`.",
         'Do not switch ldap_verify_cert off to make it work (see harbor.ldap-verify-cert-disabled).',
       ],
       docs: [DOCS.harborLdap, DOCS.openldapTls, DOCS.goX509],
@@ -307,8 +308,8 @@ export const harbor: AreaCatalog<'harbor'> = {
       summary: "Set ldap_search_dn and ldap_search_password to an account the directory accepts.",
       steps: [
         'Test the bind directly: `ldapsearch -x -H <ldap_url> -D "{name|<ldap_search_dn>}" -W -b "" -s base` (answers `Invalid credentials (49)` while the password is wrong).',
-        "Store the right password in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_search_dn\": \"{name|<search dn>}\", \"ldap_search_password\": \"<password>\"}' https://<harbor>/api/v2.0/configurations`.",
-        "Confirm: `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://<harbor>/api/v2.0/ldap/ping` answers `\"success\": true`.",
+        "Store the right password in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_search_dn\": \"{name|<search dn>}\", \"ldap_search_password\": \"<password>\"}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        "Confirm: `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping` answers `\"success\": true`.",
       ],
       docs: [DOCS.harborLdap, DOCS.harborConfigApi],
       guideStep: GUIDE.ldap,
@@ -316,15 +317,15 @@ export const harbor: AreaCatalog<'harbor'> = {
   },
   'harbor.ldap-base-dn-wrong': {
     title: "Harbor's LDAP search finds nothing",
-    message: "Harbor binds to LDAP but its search under[[ {field}]][[ {value}]] finds[[ {name}||]] nothing[[: {detail}]]",
+    message: "Harbor binds to LDAP[[ ({url})]] but its search under[[ {field}]][[ {value}]] finds[[ {name}||]] nothing[[: {detail}]]",
     explanation: "Harbor looks users up under ldap_base_dn with ldap_filter and ldap_uid (groups under ldap_group_base_dn with ldap_group_search_filter). A base DN that does not exist makes the search fail (Harbor answers HTTP 500 and logs `LDAP Result Code 32 \"No Such Object\"`); one that exists but holds no matching entries, a filter that matches nothing or scope 0 (base only) returns an empty list. Either way users cannot log in although the bind works.",
     remediation: {
       summary: "Point ldap_base_dn (and ldap_group_base_dn) at the subtree that holds the users (groups), with a filter and scope that match them.",
       steps: [
         'Search as Harbor does: `ldapsearch -x -H <ldap_url> -D "<ldap_search_dn>" -W -b "{value|<ldap_base_dn>}" -s sub "(&(objectClass=person)(uid={name|*}))" dn`.',
         'Find where the users really are: `ldapsearch -x -H <ldap_url> -D "<ldap_search_dn>" -W -b "<suffix, e.g. dc=company,dc=com>" "(uid=<a user>)" dn`.',
-        "Fix it in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"{field|ldap_base_dn}\": \"ou=users,dc=company,dc=com\", \"ldap_scope\": 2}' https://<harbor>/api/v2.0/configurations`.",
-        'Check: `curl -su admin \'https://<harbor>/api/v2.0/ldap/users/search?username={name|<user>}\'` lists the user.',
+        "Fix it in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"{field|ldap_base_dn}\": \"ou=users,dc=company,dc=com\", \"ldap_scope\": 2}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        'Check: `curl -su admin \'https://{host|<harbor>}/api/v2.0/ldap/users/search?username={name|<user>}\'` lists the user.',
       ],
       docs: [DOCS.harborLdap, DOCS.harborConfigApi],
       guideStep: GUIDE.ldap,
@@ -337,9 +338,9 @@ export const harbor: AreaCatalog<'harbor'> = {
     remediation: {
       summary: "Install the LDAP server's CA in Harbor core and set ldap_verify_cert: true.",
       steps: [
-        'Check the chain first: `openssl s_client -connect {host|<ldap host>}:{port|636} -servername {host|<ldap host>} </dev/null | grep "Verify return code"`.',
-        "Put the issuing CA into Harbor core's trust (the `storage_service.ca_bundle` file that prepare copies to `/harbor_cust_cert`; `./prepare && docker compose up -d`), then `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_verify_cert\": true}' https://<harbor>/api/v2.0/configurations`.",
-        "Confirm with `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://<harbor>/api/v2.0/ldap/ping`.",
+        'Check the chain first: `openssl s_client -connect {address|<ldap host>}:{port|636} -servername {address|<ldap host>} </dev/null | grep "Verify return code"`.',
+        "Put the issuing CA into Harbor core's trust (the `storage_service.ca_bundle` file that prepare copies to `/harbor_cust_cert`; `./prepare && docker compose up -d`), then `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_verify_cert\": true}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        "Confirm with `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping`.",
       ],
       docs: [DOCS.harborLdap, DOCS.openldapTls],
       guideStep: GUIDE.ldap,
@@ -352,8 +353,8 @@ export const harbor: AreaCatalog<'harbor'> = {
     remediation: {
       summary: 'Serve ldaps:// (636) with a certificate Harbor trusts and switch ldap_url to it, with ldap_verify_cert: true.',
       steps: [
-        'Check that the server speaks ldaps: `openssl s_client -connect {host|<ldap host>}:636 </dev/null`.',
-        "`curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://{host|<ldap host>}:636\", \"ldap_verify_cert\": true}' https://<harbor>/api/v2.0/configurations`.",
+        'Check that the server speaks ldaps: `openssl s_client -connect {address|<ldap host>}:636 </dev/null`.',
+        "`curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://{address|<ldap host>}:636\", \"ldap_verify_cert\": true}' https://{host|<harbor>}/api/v2.0/configurations`.",
       ],
       docs: [DOCS.harborLdap, DOCS.openldapTls],
       guideStep: GUIDE.ldap,

@@ -97,8 +97,8 @@ function reachVerdict(ctx: CheckContext, s: LdapSettings, ep: LdapEndpoint): Pro
   });
 }
 
-function reachFinding(v: Extract<ReachVerdict, { kind: 'unreachable' | 'untrusted' }>, ep: LdapEndpoint, url: string): Finding {
-  const params = { url, host: ep.host, port: ep.port, detail: v.detail, ...(v.code ? { code: v.code } : {}) };
+function reachFinding(v: Extract<ReachVerdict, { kind: 'unreachable' | 'untrusted' }>, ep: LdapEndpoint, url: string, host: string): Finding {
+  const params = { url, host, address: ep.host, port: ep.port, detail: v.detail, ...(v.code ? { code: v.code } : {}) };
   const evidence = { probe: v.reach };
   return v.kind === 'untrusted'
     ? finding('harbor.ldap-untrusted-cert', { subject: ep.url, params, evidence })
@@ -118,8 +118,9 @@ const settingsCheck: Check = {
     if ('error' in ep) return notApplicable(`ldap_url is not usable (${ep.error}); ldap-ping reports what Harbor makes of it`, evidence);
     const url = s.ldap_url ?? ep.url;
     const findings: Finding[] = [];
-    if (ep.protocol === 'ldap') findings.push(finding('harbor.ldap-plaintext', { subject: ep.url, params: { url, host: ep.host }, evidence }));
-    else if (s.ldap_verify_cert === false) findings.push(finding('harbor.ldap-verify-cert-disabled', { subject: ep.url, params: { url, host: ep.host, port: ep.port }, evidence }));
+    const host = harborUrl(ctx.target).host;
+    if (ep.protocol === 'ldap') findings.push(finding('harbor.ldap-plaintext', { subject: ep.url, params: { url, host, address: ep.host }, evidence }));
+    else if (s.ldap_verify_cert === false) findings.push(finding('harbor.ldap-verify-cert-disabled', { subject: ep.url, params: { url, host, address: ep.host, port: ep.port }, evidence }));
     return { findings, evidence };
   },
 };
@@ -138,7 +139,7 @@ const reachCheck: Check = {
     if (v.kind === 'unresolvable') {
       return notConfigured(`hybrid-doctor cannot resolve ${m.ep.host} (Harbor core uses its own resolver); set harbor.ldap.connectAddress to check the LDAP server from here`, evidence);
     }
-    if (v.kind === 'unreachable' || v.kind === 'untrusted') return { findings: [reachFinding(v, m.ep, m.s.ldap_url ?? m.ep.url)], evidence };
+    if (v.kind === 'unreachable' || v.kind === 'untrusted') return { findings: [reachFinding(v, m.ep, m.s.ldap_url ?? m.ep.url, harborUrl(ctx.target).host)], evidence };
     return { findings: [], evidence };
   },
 };
@@ -163,19 +164,20 @@ const pingCheck: Check = {
     if (!p.ok) return p.out;
     const v = p.v;
     const url = s.ldap_url ?? '';
+    const host = harborUrl(ctx.target).host;
     const subject = 'error' in ep ? url || 'ldap_url' : ep.url;
     const evidence: Record<string, unknown> = { ping: v };
     switch (v.kind) {
       case 'ok':
         return { findings: [], evidence };
       case 'bind-refused':
-        return { findings: [finding('harbor.ldap-bind-failed', { subject, params: { url, name: s.ldap_search_dn ?? '(empty)', detail: v.detail }, evidence })], evidence };
+        return { findings: [finding('harbor.ldap-bind-failed', { subject, params: { url, host, name: s.ldap_search_dn ?? '(empty)', detail: v.detail }, evidence })], evidence };
       case 'url-unusable':
-        return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, detail: `${v.detail}${'error' in ep ? ` — ${ep.error}` : ''}` }, evidence })], evidence };
+        return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, host, detail: `${v.detail}${'error' in ep ? ` — ${ep.error}` : ''}` }, evidence })], evidence };
       case 'unknown':
         return notConfigured(`Harbor's LDAP ping answered something hybrid-doctor does not know: ${v.detail}`, evidence);
       case 'dial-failed': {
-        if ('error' in ep) return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, detail: `${v.detail} — ${ep.error}` }, evidence })], evidence };
+        if ('error' in ep) return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, host, detail: `${v.detail} — ${ep.error}` }, evidence })], evidence };
         // Harbor says only "network timeout": hybrid-doctor's probe of the same endpoint names it.
         const r = await reachVerdict(ctx, s, ep);
         evidence.probe = r.reach;
@@ -184,7 +186,7 @@ const pingCheck: Check = {
           return blocked(cause, `Harbor's ping fails too (${v.detail}): the same fault ldap-reach reports`, evidence);
         }
         const seen = r.kind === 'unresolvable' ? `hybrid-doctor cannot resolve ${ep.host} either` : `hybrid-doctor itself connects to ${r.reach.address}${ep.protocol === 'ldaps' ? ' and its certificate verifies' : ''}, so the fault is on Harbor core's side (its DNS, routes, firewall, or its trust store)`;
-        return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, host: ep.host, port: ep.port, detail: `Harbor's ping says "${v.detail}"; ${seen}` }, evidence })], evidence };
+        return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, host, address: ep.host, port: ep.port, detail: `Harbor's ping says "${v.detail}"; ${seen}` }, evidence })], evidence };
       }
     }
   },
@@ -223,6 +225,7 @@ const searchCheck: Check = {
     const stop = await blockedByPing(ctx, s);
     if (stop) return stop;
     const url = s.ldap_url ?? '';
+    const host = harborUrl(ctx.target).host;
     const subject = 'error' in ep ? url : ep.url;
     const username = ctx.target.harbor.ldap?.user?.username ?? '';
     const findings: Finding[] = [];
@@ -233,11 +236,11 @@ const searchCheck: Check = {
     if (u.ok) {
       evidence.users = { query, found: u.users.length, first: u.users.slice(0, 5).map((x) => x.username) };
       if (u.users.length === 0) {
-        findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, field: 'ldap_base_dn', value: s.ldap_base_dn ?? '', ...(username ? { name: username } : {}), detail: `no entry matches ${query} (scope ${s.ldap_scope ?? '?'})` }, evidence: { ...evidence } }));
+        findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, host, field: 'ldap_base_dn', value: s.ldap_base_dn ?? '', ...(username ? { name: username } : {}), detail: `no entry matches ${query} (scope ${s.ldap_scope ?? '?'})` }, evidence: { ...evidence } }));
       }
     } else {
       evidence.users = { query, status: u.status, body: u.body };
-      findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, field: 'ldap_base_dn', value: s.ldap_base_dn ?? '', ...(username ? { name: username } : {}), detail: `Harbor's user search fails with HTTP ${u.status} after a successful bind (Harbor logs the LDAP error, e.g. "No Such Object")` }, evidence: { ...evidence } }));
+      findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, host, field: 'ldap_base_dn', value: s.ldap_base_dn ?? '', ...(username ? { name: username } : {}), detail: `Harbor's user search fails with HTTP ${u.status} after a successful bind (Harbor logs the LDAP error, e.g. "No Such Object")` }, evidence: { ...evidence } }));
     }
     if (s.ldap_group_base_dn) {
       // With only a DN, Harbor searches under it with ldap_group_search_filter and returns the first group.
@@ -246,7 +249,7 @@ const searchCheck: Check = {
       if (g.ok) evidence.groups = { base: s.ldap_group_base_dn, found: Array.isArray(g.json) ? g.json.map((x) => x.ldap_group_dn) : [] };
       else if (!('failure' in g) && (g.status === 404 || g.status >= 500)) {
         evidence.groups = { base: s.ldap_group_base_dn, status: g.status, body: g.bodySnippet };
-        findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, field: 'ldap_group_base_dn', value: s.ldap_group_base_dn, detail: g.status === 404 ? `no group matches ${s.ldap_group_search_filter ?? '(no filter)'} under it` : `Harbor's group search fails with HTTP ${g.status}` }, evidence: { groups: evidence.groups } }));
+        findings.push(finding('harbor.ldap-base-dn-wrong', { subject, params: { url, host, field: 'ldap_group_base_dn', value: s.ldap_group_base_dn, detail: g.status === 404 ? `no group matches ${s.ldap_group_search_filter ?? '(no filter)'} under it` : `Harbor's group search fails with HTTP ${g.status}` }, evidence: { groups: evidence.groups } }));
       } else return unreadable(ctx, path, g);
     }
     return { findings, evidence };
