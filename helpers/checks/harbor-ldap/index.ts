@@ -307,13 +307,13 @@ const userPullCheck: Check = {
       return { findings: [finding('auth.insufficient-scope', { subject: `ldap-user/${user}`, params: { host, image: image.ref, detail: `LDAP user ${user} logs in but has no pull on project ${projectOf(repo)} (add the user or their LDAP group as a project member)` }, evidence })], evidence };
     }
     const man = await fetchManifest(ctx, repo, image.parsed.ref.reference, tok.token);
-    if (man.kind === 'transport') return transportOutcome(ctx, man.failure);
     if (man.kind === 'ok') {
       evidence.manifest = { digest: man.digest, mediaType: man.mediaType };
       return { findings: [], evidence };
     }
     // Anything else about the image itself is the image-pull suite's (same image, robot credentials).
-    return blocked('image-pull/manifest', `the manifest of ${image.ref} does not come back for ${user} either (${man.kind === 'http' ? `HTTP ${man.status}` : man.detail})`, evidence);
+    const why = man.kind === 'http' ? `HTTP ${man.status}` : man.kind === 'transport' ? man.failure.detail : man.detail;
+    return blocked('image-pull/manifest', `the manifest of ${image.ref} does not come back for ${user} either (${why})`, evidence);
   },
 };
 
