@@ -5,7 +5,6 @@ import { harborUrl } from '../../registry/http.ts';
 import { harborImages, projectOf } from '../../registry/probe-images.ts';
 import { isTransportOwned, reportOnce, transportOutcome } from '../../registry/reachability.ts';
 import { harborConfigCheck } from './config.ts';
-import { harborLdapChecks } from '../harbor-ldap/index.ts';
 import { blocked, mergeSubjects, notApplicable, notConfigured, type Check, type CheckContext, type CheckOutput } from '../check.ts';
 
 /**
@@ -203,5 +202,5 @@ const contentTrustCheck: Check = {
   },
 };
 
-/** harbor suite: ping, health, systeminfo, project posture, content trust, harbor.yml lint, LDAP. */
-export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, contentTrustCheck, harborConfigCheck, ...harborLdapChecks];
+/** harbor suite: ping, health, systeminfo, project posture, content trust, harbor.yml lint. */
+export const harborChecks: Check[] = [pingCheck, healthCheck, systeminfoCheck, projectPostureCheck, contentTrustCheck, harborConfigCheck];
