@@ -185,7 +185,8 @@ const pingCheck: Check = {
           const cause = r.kind === 'untrusted' ? 'harbor.ldap-untrusted-cert' : 'harbor.ldap-unreachable';
           return blocked(cause, `Harbor's ping fails too (${v.detail}): the same fault ldap-reach reports`, evidence);
         }
-        const seen = r.kind === 'unresolvable' ? `hybrid-doctor cannot resolve ${ep.host} either` : `hybrid-doctor itself connects to ${r.reach.address}${ep.protocol === 'ldaps' ? ' and its certificate verifies' : ''}, so the fault is on Harbor core's side (its DNS, routes, firewall, or its trust store)`;
+        const tlsNote = ep.protocol !== 'ldaps' ? '' : r.kind === 'unverified-accepted' ? ' (its certificate does not verify, which ldap_verify_cert: false lets Harbor ignore)' : ' and its certificate verifies';
+        const seen = r.kind === 'unresolvable' ? `hybrid-doctor cannot resolve ${ep.host} either` : `hybrid-doctor itself connects to ${r.reach.address}${tlsNote}, so the fault is on Harbor core's side (its DNS, routes, firewall, or its trust store)`;
         return { findings: [finding('harbor.ldap-unreachable', { subject, params: { url, host, address: ep.host, port: ep.port, detail: `Harbor's ping says "${v.detail}"; ${seen}` }, evidence })], evidence };
       }
     }
