@@ -22,7 +22,8 @@ import { harborLdapChecks } from './index.ts';
 
 interface HarborLdapState {
   settings: Record<string, unknown>;
-  ping: { success: boolean; message?: string };
+  /** Harbor's LdapPingResult: `success` is omitted when false (omitempty). */
+  ping: { success?: boolean; message?: string };
   users: { status: number; body: unknown };
   groups: { status: number; body: unknown };
 }
@@ -134,7 +135,7 @@ describe('harbor-ldap checks over Harbor v2.13.5 answers', () => {
     { name: 'ldap:// in clear', change: (s) => (s.settings = settings({ ldap_url: `ldap://ldap.test:${ldapsPort}` })), causes: { 'ldap-settings': ['harbor.ldap-plaintext'] } },
     {
       name: 'wrong search password',
-      change: (s) => (s.ping = { success: false, message: 'error: invalid credential' }),
+      change: (s) => (s.ping = { message: 'error: invalid credential' }),
       causes: { 'ldap-ping': ['harbor.ldap-bind-failed'] },
       notChecked: { 'ldap-search': 'blocked by harbor/ldap-ping', 'ldap-user-pull': 'not-configured' },
     },
@@ -142,7 +143,7 @@ describe('harbor-ldap checks over Harbor v2.13.5 answers', () => {
       name: 'LDAP down: hybrid-doctor is refused too, Harbor says network timeout',
       change: (s) => {
         s.settings = settings({ ldap_url: `ldaps://ldap.test:${closedPort}` });
-        s.ping = { success: false, message: 'error: ldap server network timeout' };
+        s.ping = { message: 'error: ldap server network timeout' };
       },
       causes: { 'ldap-reach': ['harbor.ldap-unreachable'] },
       notChecked: { 'ldap-ping': 'blocked by harbor.ldap-unreachable', 'ldap-search': 'blocked by harbor/ldap-ping', 'ldap-user-pull': 'not-configured' },
@@ -150,13 +151,13 @@ describe('harbor-ldap checks over Harbor v2.13.5 answers', () => {
     {
       name: 'untrusted certificate: hybrid-doctor names what Harbor calls a network timeout',
       caBundle: () => otherCaFile,
-      change: (s) => (s.ping = { success: false, message: 'error: ldap server network timeout' }),
+      change: (s) => (s.ping = { message: 'error: ldap server network timeout' }),
       causes: { 'ldap-reach': ['harbor.ldap-untrusted-cert'] },
       notChecked: { 'ldap-ping': 'blocked by harbor.ldap-untrusted-cert', 'ldap-search': 'blocked by harbor/ldap-ping', 'ldap-user-pull': 'not-configured' },
     },
     {
       name: 'core cannot reach what hybrid-doctor reaches',
-      change: (s) => (s.ping = { success: false, message: 'error: ldap server network timeout' }),
+      change: (s) => (s.ping = { message: 'error: ldap server network timeout' }),
       causes: { 'ldap-ping': ['harbor.ldap-unreachable'] },
       notChecked: { 'ldap-search': 'blocked by harbor/ldap-ping', 'ldap-user-pull': 'not-configured' },
     },

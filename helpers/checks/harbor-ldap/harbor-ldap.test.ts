@@ -14,7 +14,8 @@ import { readPingAnswer } from './ping-answer.ts';
 describe('readPingAnswer: what Harbor says to POST /api/v2.0/ldap/ping', () => {
   it.each([
     [{ success: true }, 'ok'],
-    [{ success: false, message: 'error: ldap server network timeout' }, 'dial-failed'],
+    // As Harbor sends it: LdapPingResult omits `success` when false (omitempty).
+    [{ message: 'error: ldap server network timeout' }, 'dial-failed'],
     [{ success: false, message: 'error: fail to ping LDAP server' }, 'url-unusable'],
     [{ success: false, message: 'error: invalid credential' }, 'bind-refused'],
     [{ success: false, message: 'error: empty password' }, 'bind-refused'],
