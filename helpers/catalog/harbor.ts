@@ -9,6 +9,10 @@ import { DOCS, GUIDE } from './links.ts';
  * `expected` (URL nodes use), `project`, `threshold` (prevent_vul severity), `value` (the signer a
  * content-trust policy asks for: "notation", "cosign" or both), `detail` (error/response text).
  *
+ * LDAP causes (`harbor.ldap-*`, helpers/checks/harbor-ldap): `url` is Harbor's ldap_url, `host` the
+ * Harbor host (for the API commands), `address` and `port` the LDAP endpoint, `name` the search DN or the LDAP user, `field` the configuration key
+ * (ldap_base_dn, ldap_group_base_dn), `value` its value, `detail` Harbor's answer or the probe's error.
+ *
  * Retired (kept in the catalog for the shared contract, reported by no check): `harbor.notary-removed`. Harbor 2.13 enforces `enable_content_trust` as Notation
  * (src/server/middleware/contenttrust, building.md difference 3): it is a live policy, not a dead
  * Notary setting, so `harbor.content-trust-enforced` says what it does.
@@ -30,6 +34,12 @@ export const HARBOR_PARAMS: AreaParams<'harbor'> = {
   'harbor.config-metrics': ['path', 'field', 'url', 'detail'],
   'harbor.config-trivy-off': ['path', 'field', 'detail'],
   'harbor.config-retention': ['path', 'field', 'value', 'detail'],
+  'harbor.ldap-unreachable': ['url', 'host', 'address', 'port', 'detail'],
+  'harbor.ldap-untrusted-cert': ['url', 'host', 'address', 'port', 'detail'],
+  'harbor.ldap-bind-failed': ['url', 'host', 'name', 'detail'],
+  'harbor.ldap-base-dn-wrong': ['url', 'host', 'field', 'value', 'name', 'detail'],
+  'harbor.ldap-verify-cert-disabled': ['url', 'host', 'address', 'port'],
+  'harbor.ldap-plaintext': ['url', 'host', 'address'],
 };
 
 export const harbor: AreaCatalog<'harbor'> = {
@@ -255,6 +265,99 @@ export const harbor: AreaCatalog<'harbor'> = {
       ],
       docs: [DOCS.harborYml],
       guideStep: GUIDE.harborYml,
+    },
+  },
+  'harbor.ldap-unreachable': {
+    title: 'Harbor cannot reach its LDAP server',
+    message: "Harbor's LDAP server[[ {url}]] does not accept connections[[: {detail}]]",
+    explanation: "In auth_mode ldap_auth every login except Harbor's local admin is checked against LDAP: Harbor binds with ldap_search_dn, searches the user and binds as the user. With the server unreachable no LDAP user can log in to the UI or `docker login`, and new tokens for those users are refused (robot accounts are not affected). Harbor's own ping says `ldap server network timeout` for every dial failure (refused, timed out, unresolvable name, and also a TLS handshake it rejects).",
+    remediation: {
+      summary: "Make the LDAP server reachable from Harbor core on ldap_url's host and port, or correct ldap_url.",
+      steps: [
+        'From the Harbor host: `nc -vz {address|<ldap host>} {port|636}` and `docker compose exec core getent hosts {address|<ldap host>}` (core resolves the name itself).',
+        "Harbor's own test (stored settings, read-only): `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping`.",
+        'On the LDAP server: `systemctl status slapd` (or the directory service), and the firewall / security group for 389 (ldap) and 636 (ldaps) from Harbor.',
+        "Correct the URL if it is wrong: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://<ldap host>:636\"}' https://{host|<harbor>}/api/v2.0/configurations`.",
+      ],
+      docs: [DOCS.harborLdap, DOCS.harborConfigApi],
+      guideStep: GUIDE.ldap,
+    },
+  },
+  'harbor.ldap-untrusted-cert': {
+    title: "LDAP server certificate not trusted",
+    message: "The ldaps certificate of[[ {address}]][[ ({url})]] does not verify[[: {detail}]]",
+    explanation: "With ldap_verify_cert: true Harbor core verifies the LDAP server's certificate against its trust store (the system bundle plus the CAs installed under /harbor_cust_cert or /etc/harbor/ssl). A certificate from a CA core does not trust, for another name, or expired fails the handshake; Harbor's ping then reports only `ldap server network timeout`, and every LDAP login fails.",
+    remediation: {
+      summary: "Give the LDAP server a certificate for the name in ldap_url, signed by a CA Harbor core trusts, or install that CA into Harbor.",
+      steps: [
+        'See what the server presents: `openssl s_client -connect {address|<ldap host>}:{port|636} -servername {address|<ldap host>} -showcerts </dev/null`.',
+        'Verify it against the CA you expect: `LDAPTLS_CACERT=ca.crt ldapsearch -x -H ldaps://{address|<ldap host>}:{port|636} -b "" -s base` (no `TLS: ... certificate verify failed`).',
+        "Install the issuing CA for Harbor core: Harbor's prepare copies harbor.yml `storage_service.ca_bundle` into `common/config/shared/trust-certificates`, which docker-compose mounts at `/harbor_cust_cert` and core adds to its trust store at start. Append the LDAP CA to that bundle file, then `./prepare && docker compose up -d` (or `docker compose restart core` after copying it into `common/config/shared/trust-certificates/`).",
+        "Confirm from Harbor's side: `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping` answers `\"success\": true`.",
+        'Do not switch ldap_verify_cert off to make it work (see harbor.ldap-verify-cert-disabled).',
+      ],
+      docs: [DOCS.harborLdap, DOCS.openldapTls, DOCS.goX509],
+      guideStep: GUIDE.ldap,
+    },
+  },
+  'harbor.ldap-bind-failed': {
+    title: "LDAP refuses Harbor's search DN",
+    message: "The LDAP server refuses Harbor's bind[[ as {name}]][[ ({url})]][[: {detail}]]",
+    explanation: "Harbor binds with ldap_search_dn and ldap_search_password before every user search and login. An LDAP `Invalid credentials (49)` (wrong password, a DN that does not exist, an expired service account) or an empty search DN/password makes Harbor's ping fail with `invalid credential` / `empty password` / `empty search dn`, and no LDAP user can log in.",
+    remediation: {
+      summary: "Set ldap_search_dn and ldap_search_password to an account the directory accepts.",
+      steps: [
+        'Test the bind directly: `ldapsearch -x -H <ldap_url> -D "{name|<ldap_search_dn>}" -W -b "" -s base` (answers `Invalid credentials (49)` while the password is wrong).',
+        "Store the right password in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_search_dn\": \"{name|<search dn>}\", \"ldap_search_password\": \"<password>\"}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        "Confirm: `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping` answers `\"success\": true`.",
+      ],
+      docs: [DOCS.harborLdap, DOCS.harborConfigApi],
+      guideStep: GUIDE.ldap,
+    },
+  },
+  'harbor.ldap-base-dn-wrong': {
+    title: "Harbor's LDAP search finds nothing",
+    message: "Harbor binds to LDAP[[ ({url})]] but its search under[[ {field}]][[ {value}]] finds[[ {name}||]] nothing[[: {detail}]]",
+    explanation: "Harbor looks users up under ldap_base_dn with ldap_filter and ldap_uid (groups under ldap_group_base_dn with ldap_group_search_filter). A base DN that does not exist makes the search fail (Harbor answers HTTP 500 and logs `LDAP Result Code 32 \"No Such Object\"`); one that exists but holds no matching entries, a filter that matches nothing or scope 0 (base only) returns an empty list. Either way users cannot log in although the bind works.",
+    remediation: {
+      summary: "Point ldap_base_dn (and ldap_group_base_dn) at the subtree that holds the users (groups), with a filter and scope that match them.",
+      steps: [
+        'Search as Harbor does: `ldapsearch -x -H <ldap_url> -D "<ldap_search_dn>" -W -b "{value|<ldap_base_dn>}" -s sub "(&(objectClass=person)(uid={name|*}))" dn`.',
+        'Find where the users really are: `ldapsearch -x -H <ldap_url> -D "<ldap_search_dn>" -W -b "<suffix, e.g. dc=company,dc=com>" "(uid=<a user>)" dn`.',
+        "Fix it in Harbor: `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"{field|ldap_base_dn}\": \"ou=users,dc=company,dc=com\", \"ldap_scope\": 2}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        'Check: `curl -su admin \'https://{host|<harbor>}/api/v2.0/ldap/users/search?username={name|<user>}\'` lists the user.',
+      ],
+      docs: [DOCS.harborLdap, DOCS.harborConfigApi],
+      guideStep: GUIDE.ldap,
+    },
+  },
+  'harbor.ldap-verify-cert-disabled': {
+    title: 'Harbor does not verify the LDAP certificate',
+    message: 'Harbor connects to[[ {url}]] with ldap_verify_cert: false',
+    explanation: "With ldap_verify_cert: false Harbor accepts any certificate on ldaps://. Whoever can answer on the LDAP address (DNS spoofing, a rogue host on the path) receives Harbor's search DN password and the password of every user who logs in. The guide's example sets it to false; production should verify.",
+    remediation: {
+      summary: "Install the LDAP server's CA in Harbor core and set ldap_verify_cert: true.",
+      steps: [
+        'Check the chain first: `openssl s_client -connect {address|<ldap host>}:{port|636} -servername {address|<ldap host>} </dev/null | grep "Verify return code"`.',
+        "Put the issuing CA into Harbor core's trust (the `storage_service.ca_bundle` file that prepare copies to `/harbor_cust_cert`; `./prepare && docker compose up -d`), then `curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_verify_cert\": true}' https://{host|<harbor>}/api/v2.0/configurations`.",
+        "Confirm with `curl -su admin -X POST -H 'Content-Type: application/json' -d '{}' https://{host|<harbor>}/api/v2.0/ldap/ping`.",
+      ],
+      docs: [DOCS.harborLdap, DOCS.openldapTls],
+      guideStep: GUIDE.ldap,
+    },
+  },
+  'harbor.ldap-plaintext': {
+    title: 'Harbor talks to LDAP without TLS',
+    message: 'Harbor binds to LDAP over plain ldap://[[ ({url})]]',
+    explanation: "Over ldap:// (port 389, no StartTLS in Harbor) the simple binds carry passwords in clear: Harbor's search DN password on every search, and each user's password at every UI or `docker login`. Anyone on the path between Harbor and the directory can read them.",
+    remediation: {
+      summary: 'Serve ldaps:// (636) with a certificate Harbor trusts and switch ldap_url to it, with ldap_verify_cert: true.',
+      steps: [
+        'Check that the server speaks ldaps: `openssl s_client -connect {address|<ldap host>}:636 </dev/null`.',
+        "`curl -su admin -X PUT -H 'Content-Type: application/json' -d '{\"ldap_url\": \"ldaps://{address|<ldap host>}:636\", \"ldap_verify_cert\": true}' https://{host|<harbor>}/api/v2.0/configurations`.",
+      ],
+      docs: [DOCS.harborLdap, DOCS.openldapTls],
+      guideStep: GUIDE.ldap,
     },
   },
 };

@@ -21,6 +21,9 @@ export const DOCS = {
   harborQuotas: harbor('administration/configure-project-quotas/', 'Harbor: Configure project quotas'),
   harborTroubleshoot: harbor('install-config/troubleshoot-installation/', 'Harbor: Troubleshooting Harbor installation'),
   harborNotaryRemoved: { title: 'Harbor v2.9.0 release notes (Notary removed)', url: 'https://github.com/goharbor/harbor/releases/tag/v2.9.0' },
+  harborLdap: harbor('administration/configure-authentication/ldap-auth/', 'Harbor: Configure LDAP/Active Directory authentication'),
+  harborConfigApi: harbor('install-config/configure-system-settings-cli/', 'Harbor: Configure Harbor system settings through the API'),
+  openldapTls: { title: 'OpenLDAP Admin Guide: Using TLS', url: 'https://www.openldap.org/doc/admin25/tls.html' },
   harborApi: { title: 'Harbor REST API (swagger)', url: 'https://github.com/goharbor/harbor/blob/main/api/v2.0/swagger.yaml' },
 
   containerdHosts: { title: 'containerd: Registry configuration (hosts.toml)', url: 'https://github.com/containerd/containerd/blob/main/docs/hosts.md' },
@@ -83,6 +86,7 @@ export const GUIDE = {
   tls: 'Step 2: SSL/TLS certificates',
   harborYml: 'Step 3: harbor.yml configuration',
   robot: 'Step 5: robot account',
+  ldap: 'Step 5: LDAP authentication (optional)',
   nodeConfig: 'Step 7: NodeConfig',
   caOnNodes: 'Step 8: CA on nodes',
   nodeInit: 'Step 9: node initialisation (nodeadm init)',

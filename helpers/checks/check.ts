@@ -19,7 +19,7 @@ export const RUN_ORDER: readonly SuiteId[] = [...SUITES.filter((s) => s !== 'ima
 export interface CheckContext {
   target: Target;
   /** Secrets read from their sources; never logged. */
-  secrets: { robotSecret?: string; adminPassword?: string };
+  secrets: { robotSecret?: string; adminPassword?: string; ldapUserPassword?: string };
   /** Memoises async work for the run: `ctx.once('tls:handshake', () => ...)`. */
   once<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /**

@@ -10,7 +10,8 @@ const MODULES: Record<SuiteId, () => Promise<unknown>> = {
   dns: async () => (await import('./dns/index.ts')).dnsChecks,
   'robot-auth': async () => (await import('./robot-auth/index.ts')).robotAuthChecks,
   'image-pull': async () => (await import('./image-pull/index.ts')).imagePullChecks,
-  harbor: async () => (await import('./harbor/index.ts')).harborChecks,
+  // The LDAP checks (auth_mode ldap_auth) belong to the harbor suite but live in their own folder.
+  harbor: async () => [...(await import('./harbor/index.ts')).harborChecks, ...(await import('./harbor-ldap/index.ts')).harborLdapChecks],
   metrics: async () => (await import('./metrics/index.ts')).metricsChecks,
   nodeconfig: async () => (await import('./nodeconfig/index.ts')).nodeconfigChecks,
   imagepullbackoff: async () => (await import('./imagepullbackoff/index.ts')).imagepullbackoffChecks,

@@ -122,6 +122,13 @@ export const PROJECT_CAUSES = {
   'net.route-blackhole': { severity: 'error', meaning: 'the route for a remote network is a blackhole: its target (transit gateway attachment, VPN gateway, interface) is gone' },
   'net.nacl-denied': { severity: 'error', meaning: "a network ACL of the cluster's subnets drops traffic to or from a remote network (a deny rule first, or no allow before the final * deny; NACLs are stateless)" },
   'eks.insight-failing': { severity: 'error', meaning: "an EKS cluster insight (configuration or upgrade readiness) reports ERROR or WARNING; the finding carries AWS's own reason and recommendation" },
+  // LDAP authentication (helpers/checks/harbor-ldap/): Harbor in auth_mode ldap_auth
+  'harbor.ldap-unreachable': { severity: 'error', meaning: "Harbor's LDAP server (ldap_url) does not accept connections: refused, timed out, or Harbor core cannot reach it" },
+  'harbor.ldap-untrusted-cert': { severity: 'error', meaning: "the LDAP server's ldaps certificate does not verify (unknown CA, wrong name, expired) while Harbor verifies it (ldap_verify_cert: true)" },
+  'harbor.ldap-bind-failed': { severity: 'error', meaning: 'the LDAP server refuses Harbor\'s search DN bind (ldap_search_dn / ldap_search_password wrong or empty): no LDAP user can log in' },
+  'harbor.ldap-base-dn-wrong': { severity: 'error', meaning: 'Harbor binds to LDAP but its user (or group) search finds nothing or fails: the base DN, filter or scope does not match the directory' },
+  'harbor.ldap-verify-cert-disabled': { severity: 'warning', meaning: "Harbor connects to ldaps:// with ldap_verify_cert: false: any server can pose as the directory and collect users' passwords" },
+  'harbor.ldap-plaintext': { severity: 'warning', meaning: 'Harbor talks to LDAP over ldap:// without TLS: the search DN password and every login password cross the network in clear' },
 } as const;
 
 export const CAUSES = { ...CONTRACT_CAUSES, ...PROJECT_CAUSES } as const;

@@ -17,6 +17,7 @@ export function createCheckContext(
   else {
     if (target.robot) secrets.robotSecret = readSecret(target, target.robot.secret, 'robot.secret');
     if (target.harbor.admin) secrets.adminPassword = readSecret(target, target.harbor.admin.password, 'harbor.admin.password');
+    if (target.harbor.ldap?.user) secrets.ldapUserPassword = readSecret(target, target.harbor.ldap.user.password, 'harbor.ldap.user.password');
   }
   return {
     target,

@@ -48,6 +48,7 @@ export function parseTarget(text: string, file = '<target>'): Target {
   const target: Target = { ...parsed.data, baseDir, file };
   if (target.robot) redactor.add(readSecret(target, target.robot.secret, 'robot.secret'), target.robot.name);
   if (target.harbor.admin) redactor.add(readSecret(target, target.harbor.admin.password, 'harbor.admin.password'), target.harbor.admin.username);
+  if (target.harbor.ldap?.user) redactor.add(readSecret(target, target.harbor.ldap.user.password, 'harbor.ldap.user.password'), target.harbor.ldap.user.username);
   return target;
 }
 

@@ -30,6 +30,17 @@ export const targetSchema = z.strictObject({
       .describe(
         "origins (scheme://host[:port]) besides the Harbor URL's own https origin that may receive credentials (robot secret, admin password, pull-secret passwords) as a Bearer token realm or API; an http:// origin here is an explicit opt-in to sending them in clear",
       ),
+    ldap: z
+      .strictObject({
+        connectAddress: z.string().optional().describe("connect to this IP instead of resolving the host of Harbor's ldap_url (the LDAP server as hybrid-doctor reaches it)"),
+        caBundle: z.string().optional().describe('PEM file with the CA(s) that should sign the LDAP server certificate (ldaps); harbor.caBundle when absent'),
+        user: z
+          .strictObject({ username: z.string().min(1), password: secretSource })
+          .optional()
+          .describe('an LDAP user who should be able to pull: logs in to Harbor with the LDAP password and pulls the first Harbor image of the target'),
+      })
+      .optional()
+      .describe("LDAP authentication (checked when Harbor's configuration says auth_mode ldap_auth, read with harbor.admin)"),
   }),
   robot: z.strictObject({
     name: z.string().min(1).describe("the robot's full name, e.g. robot$k8s-robot (system) or robot$project+name"),

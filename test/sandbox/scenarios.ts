@@ -44,6 +44,11 @@ export const HARBOR_SCENARIOS: HarborScenario[] = [
   // The realm moves with the external URL; credentials are withheld from it and said so (the
   // realm rule of issue 7), a separate finding by design.
   { fault: 'external-url-mismatch', expect: 'harbor.external-url-mismatch', owner: 'robot-auth', allowed: ['auth.realm-untrusted'] },
+  // Harbor in ldap_auth against the sandbox's OpenLDAP (fixtures/sandbox/ldap).
+  { fault: 'ldap-wrong-bind-password', expect: 'harbor.ldap-bind-failed', owner: 'harbor' },
+  { fault: 'ldap-untrusted-cert', expect: 'harbor.ldap-untrusted-cert', owner: 'harbor' },
+  { fault: 'ldap-wrong-base-dn', expect: 'harbor.ldap-base-dn-wrong', owner: 'harbor' },
+  { fault: 'ldap-down', expect: 'harbor.ldap-unreachable', owner: 'harbor' },
 ];
 
 /** The AWS-side faults (moto; no nodes needed): the eks suite names the cause, the rest stays green. */
