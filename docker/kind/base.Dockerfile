@@ -41,6 +41,7 @@ RUN chmod 0755 /kind /kind/bin /kind/bin/* \
       | jq '.hooks.createContainer[.hooks.createContainer| length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \
       | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json
 COPY crictl /usr/local/bin/crictl
+COPY hd-unprivileged /usr/local/bin/hd-unprivileged
 ENV container=docker
 STOPSIGNAL SIGRTMIN+3
-ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]
+ENTRYPOINT [ "/usr/local/bin/hd-unprivileged", "/usr/local/bin/entrypoint", "/sbin/init" ]

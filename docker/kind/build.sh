@@ -10,7 +10,7 @@
 # itself, in the same order: run the base image with `sleep`, copy kubeadm/kubelet/kubectl to
 # /usr/bin, write /kind/version, start containerd, import the image archives into the k8s.io
 # namespace (--no-unpack, pinned, as kind does), retag them to kubeadm's names, stop containerd,
-# `docker commit` with kind's entrypoint.
+# `docker commit` with kind's entrypoint (behind hd-unprivileged, a no-op under --privileged).
 #
 # CNI: kind's default kindnetd is not available (kind v0.29.0 pins the image
 # kindest/kindnetd:v20250512-df8de77b; its sources, sigs.k8s.io/kindnet, are not on the Go
@@ -36,7 +36,7 @@ fi
 PAUSE_C="$GOMODCACHE/k8s.io/kubernetes@$K8S_VERSION/build/pause/linux/pause.c"
 [[ -f $PAUSE_C ]] || { echo "missing $PAUSE_C: run docker/k8s/build.sh first" >&2; exit 1; }
 
-hash=$( { cat "$here/build.sh" "$here"/*.Dockerfile "$here/iptables-mode"; echo "$KIND_VERSION"; sha256sum < "$PAUSE_C"
+hash=$( { cat "$here/build.sh" "$here"/*.Dockerfile "$here/iptables-mode" "$here/hd-unprivileged"; echo "$KIND_VERSION"; sha256sum < "$PAUSE_C"
   (cd "$KIND_MOD/images/base/files" && find . -type f | sort | xargs sha256sum)
   for b in kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns crictl; do stat -c '%n %s %Y' "$BIN/$b"; done; } | sha256sum | cut -c1-16)
 TAG="hybrid-doctor/kind-node:$K8S_VERSION-$hash"
@@ -55,7 +55,7 @@ BASE="hybrid-doctor/kind-base:$hash"
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   echo "building $BASE" >&2
   mkdir -p "$work/base"; cp -r "$KIND_MOD/images/base/files" "$work/base/files"; chmod -R u+w "$work/base"
-  ln_or_cp "$BIN/crictl" "$work/base/crictl"
+  ln_or_cp "$BIN/crictl" "$work/base/crictl"; cp "$here/hd-unprivileged" "$work/base/"
   docker build -q --label io.hybrid-doctor.image=kind-base -f "$here/base.Dockerfile" -t "$BASE" "$work/base" >/dev/null
 fi
 
@@ -100,7 +100,7 @@ docker exec "$cid" sh -c 'pkill -x containerd; for i in $(seq 1 50); do ps -C co
 missing=$(printf '%s\n' "${want[@]}" | sort | comm -23 - "$work/imported")
 [[ -z $missing ]] || { echo "images missing from the node image: $missing" >&2; exit 1; }
 docker commit \
-  --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
+  --change 'ENTRYPOINT [ "/usr/local/bin/hd-unprivileged", "/usr/local/bin/entrypoint", "/sbin/init" ]' \
   --change "LABEL io.hybrid-doctor.image=kind-node io.hybrid-doctor.kind-version=$KIND_VERSION io.hybrid-doctor.cni=none" \
   "$cid" "$TAG" >/dev/null
 # superseded node/base images go (not forced: one still used by a container stays)
