@@ -178,7 +178,10 @@ describe('kind provider: the sandbox cluster from the locally built kind node im
     }
     const nodes = (await c.core.listNode()).items;
     const byName = Object.fromEntries(nodes.map((n) => [n.metadata!.name!, n]));
-    expect(Object.keys(byName).sort()).toEqual([`${KIND_CLUSTER}-control-plane`, 'hd-node-cloud', 'hd-node-hybrid']);
+    expect(Object.keys(byName).sort()).toEqual(['hd-node-cloud', 'hd-node-hybrid', `${KIND_CLUSTER}-control-plane`]);
+    // a hybrid node's InternalIP is in the remote node network (the EKS suite checks it)
+    const internal = (n: string) => byName[n]!.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    expect([internal('hd-node-hybrid'), internal('hd-node-cloud')]).toEqual(['172.29.10.21', '172.29.20.21']);
     expect(byName['hd-node-hybrid']!.metadata!.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'hybrid', 'node-type': 'hybrid', registry: 'harbor' });
     expect(byName['hd-node-cloud']!.metadata!.labels?.['eks.amazonaws.com/compute-type']).toBeUndefined();
     for (const n of nodes) expect(n.status?.nodeInfo?.kubeletVersion).toBe('v1.33.13');
