@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: prints figures and ratios for the performance aims (never asserted in tests).
  *   npm run bench                 every bench
- *   npm run bench -- harbor-run   one of: harbor-run, harbor, sandbox-start, cluster-start, diagnose-scale, compare
+ *   npm run bench -- harbor-run   one of: harbor-run, harbor, sandbox-start, cluster-start, diagnose-scale, compare, kind
  *   npm run bench -- diagnose-scale --sizes 1000,10000,50000 --runs 5   a bench's own flags follow its name
  * Each bench module exports `run(): Promise<BenchResult[]>`, or is a script that prints its own figures.
  */
@@ -23,6 +23,7 @@ const BENCHES: Record<string, string> = {
   'cluster-start': './cluster-start.ts',
   'diagnose-scale': './diagnose-scale.ts',
   compare: './compare-k8sgpt.ts',
+  kind: './kind.ts',
 };
 
 // Bench names; other arguments are the benches' own flags (`--sizes 1000,10000`), values included.

@@ -10,6 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/host-setup.sh"
 bash "$here/k8s/build.sh"
+bash "$here/kind/build.sh" >/dev/null  # kind node image (issue 11); cached by content hash
 bash "$here/harbor/build.sh"
 bash "$here/helm/build.sh"
 bash "$here/moto/install.sh" >/dev/null

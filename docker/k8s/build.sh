@@ -12,7 +12,7 @@ source "$here/versions.env"
 OUT=${OUT:-${HYBRID_DOCTOR_CACHE:-$HOME/.cache/hybrid-doctor}/k8s-$K8S_VERSION}
 mkdir -p "$OUT/bin"
 stamp="$OUT/bin/.stamp"
-want="$K8S_VERSION $ETCD_VERSION $COREDNS_VERSION $CRICTL_VERSION ${KIND_VERSION:-} version-stamped"
+want="$K8S_VERSION $ETCD_VERSION $COREDNS_VERSION $CRICTL_VERSION ${KIND_VERSION:-} version-stamped kubeadm"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then echo "k8s binaries cached in $OUT/bin"; exit 0; fi
 export GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 ldflags="-s -w"
@@ -34,6 +34,7 @@ cat > tools.go <<'GO'
 package tools
 
 import (
+	_ "k8s.io/kubernetes/cmd/kubeadm"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-proxy"
@@ -52,7 +53,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 restamp=0
 [[ "$(cat "$OUT/bin/.k8s-ldflags" 2>/dev/null)" == "$k8s_ldflags" ]] || restamp=1
-for c in kubectl kubelet kube-proxy kube-apiserver kube-controller-manager kube-scheduler; do
+for c in kubectl kubelet kubeadm kube-proxy kube-apiserver kube-controller-manager kube-scheduler; do
   # built to a temp name and renamed: a binary being relinked stays usable until replaced
   if [[ $restamp == 1 || ! -x "$OUT/bin/$c" ]]; then echo "building $c"; go build -ldflags "$k8s_ldflags" -o "$OUT/bin/$c.tmp" "k8s.io/kubernetes/cmd/$c"; mv "$OUT/bin/$c.tmp" "$OUT/bin/$c"; fi
 done
