@@ -102,6 +102,8 @@ describe('diagnose --timings against a real kube-apiserver', () => {
     const kube = api.client();
     await createNode(kube, { name: 'cloud-1', internalIP: '172.29.20.20' });
     await ensureNamespace(kube, 'diag');
+    await ensureNamespace(kube, 'diag-auth');
+    await createPod(kube, { namespace: 'diag-auth', name: 'wrong-secret', node: 'cloud-1', containers: [{ name: 'app', image: '127.0.0.1:9/library/app:1', waiting: { reason: 'ErrImagePull', message: 'failed to pull and unpack image "127.0.0.1:9/library/app:1": failed to resolve reference "127.0.0.1:9/library/app:1": pulling from host 127.0.0.1:9 failed with status code [manifests 1]: 401 Unauthorized' } }] });
     await createPod(kube, { namespace: 'diag', name: 'never-pull', node: 'cloud-1', containers: [{ name: 'app', image: 'error_pages:local', pullPolicy: 'Never', waiting: { reason: 'ErrImageNeverPull', message: 'Container image "error_pages:local" is not present with pull policy of Never' } }] });
     // A registry nobody listens on (loopback, discard port): the correlation checks run and fail fast.
     writeFileSync(join(cwd, 'target.yaml'), `harbor:\n  url: https://127.0.0.1:9\nkubernetes:\n  kubeconfig: ${JSON.stringify(api.kubeconfigPath)}\n`);
@@ -114,7 +116,7 @@ describe('diagnose --timings against a real kube-apiserver', () => {
   it('-A --json: stdout stays pure JSON; the table (re-exec, listing, analysis; correlation skipped) goes to stderr', async () => {
     const r = await diagnose(['--kubeconfig', api.kubeconfigPath, '-A', '--json', '--timings']);
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout).pods.map((p: { pod: string }) => p.pod)).toEqual(['never-pull']);
+    expect(JSON.parse(r.stdout).pods.map((p: { pod: string }) => p.pod).sort()).toEqual(['never-pull', 'wrong-secret']);
     const t = table(r.stderr);
     expect(t.rows.map((x) => x.name)).toEqual([
       're-exec (parent process, --max-semi-space-size)',
@@ -132,17 +134,36 @@ describe('diagnose --timings against a real kube-apiserver', () => {
     expectPhasesAddUp(t);
   });
 
-  it('with --target: the correlation suites are a phase, each of their checks a row', async () => {
-    const r = await diagnose(['--target', 'target.yaml', '-n', 'diag', '--read-only', '--timings']);
+  it('with --target, -A: every correlation suite runs alongside the reads; the rest of it is a phase after them, each check a row', async () => {
+    const r = await diagnose(['--target', 'target.yaml', '-A', '--read-only', '--timings']);
     expect(r.stdout).toContain('diag/never-pull');
     const t = table(r.stderr);
     const top = t.rows.filter((x) => x.depth === 0).map((x) => x.name);
-    expect(top).toContain('correlation (tls, dns, robot-auth, pull-secrets, cluster-dns, nodes)');
-    expect(top.indexOf('correlation (tls, dns, robot-auth, pull-secrets, cluster-dns, nodes)')).toBeLessThan(top.indexOf('listing pods, events, nodes'));
+    const row = 'correlation (tls, dns, robot-auth, pull-secrets, cluster-dns, nodes)';
+    expect(top, r.stderr).toContain(row);
+    expect(top.indexOf(row)).toBeGreaterThan(top.indexOf('listing pods, events, nodes'));
+    expect(top.indexOf(row)).toBeLessThan(top.indexOf('analysis'));
     const checks = t.rows.filter((x) => x.depth === 1);
     expect(checks.length).toBeGreaterThan(3);
     for (const c of checks) expect(c.name).toMatch(/^(tls|dns|robot-auth|pull-secrets|cluster-dns|nodes)\/[\w-]+$/);
     expect(new Set(checks.map((c) => c.name.split('/')[0])).size).toBeGreaterThan(2);
+    expectPhasesAddUp(t);
+  });
+
+  it.each([
+    // a 401: the pull secrets and the robot can explain it, nothing else runs
+    ['diag-auth', 'correlation (robot-auth, pull-secrets)', ['robot-auth', 'pull-secrets']],
+    // an image that must not be pulled: no suite can explain more than the kubelet said
+    ['diag', 'correlation (none: no suite can explain these symptoms)', []],
+  ] as const)('with --target, -n %s: only the suites that can explain the symptoms run (%s)', async (ns, row, suites) => {
+    const r = await diagnose(['--target', 'target.yaml', '-n', ns, '--read-only', '--timings']);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const t = table(r.stderr);
+    const top = t.rows.filter((x) => x.depth === 0).map((x) => x.name);
+    expect(top, r.stderr).toContain(row);
+    expect(top.indexOf(row)).toBeGreaterThan(top.indexOf('listing pods, events, nodes'));
+    const ran = new Set(t.rows.filter((x) => x.depth === 1).map((c) => c.name.split('/')[0]));
+    expect([...ran].sort()).toEqual([...suites].sort());
     expectPhasesAddUp(t);
   });
 

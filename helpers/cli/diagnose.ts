@@ -51,6 +51,9 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
     // none); for --all-namespaces every suite starts at once and overlaps the long API reads.
     let run: Promise<{ checks: CheckResult[]; findings: Finding[] }> | undefined;
     let corr: ((symptoms: readonly CauseId[]) => Promise<CorrelationInput>) | Promise<CorrelationInput> | undefined;
+    let corrSuites: SuiteId[] = [];
+    let correlationResult: { checks: CheckResult[] } | undefined;
+    const listingRow = pod ? 'reading the pod and its events' : 'listing pods, events, nodes';
     if (values.target && !values['no-correlate']) {
       const { runSuites } = await import('../runner/run-suites.ts');
       const { suitesFor } = await import('../diagnose/correlate.ts');
@@ -62,8 +65,9 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       const harborHost = new URL(target.harbor.url).host;
       const start = (suites: SuiteId[]) => {
         if (suites.length) progress.phase(`checking ${suites.join(', ')} (to name the cause behind a symptom)`);
+        corrSuites = suites;
         run = runSuites(t, suites, { signal, concurrent: true });
-        run.catch(() => {}); // awaited below; a listing error first must not leave it unhandled
+        run.then((r) => (correlationResult = r)).catch(() => {}); // awaited below; a listing error first must not leave it unhandled
         return run.then((r) => ({ findings: r.findings, verifiedHosts: r.checks.some((c) => c.suite === 'tls' && c.id === 'trust' && c.status === 'passed') ? [harborHost] : [] }));
       };
       if (values['all-namespaces']) corr = start(CORRELATION_SUITES);
@@ -85,15 +89,18 @@ export async function diagnoseCommand(argv: string[]): Promise<number> {
       signal,
       ...(target.kubernetes?.hybridSelector ? { hybridSelector: target.kubernetes.hybridSelector } : {}),
       onProgress: (p) => {
-        if (p.phase === 'analysing') timings?.mark(pod ? 'reading the pod and its events' : 'listing pods, events, nodes');
+        // Rows: the reads, then (with a target) the correlation — for -A only what is left of it
+        // after the reads it overlapped —, then the analysis (pass 1, the symptoms, is in it).
+        if (p.phase === 'analysing') timings?.mark(listingRow);
+        if (p.phase === 'correlated') {
+          timings?.mark(`correlation (${corrSuites.join(', ') || 'none: no suite can explain these symptoms'})`);
+          for (const c of correlationResult?.checks ?? []) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
+        }
         progress.diagnose(p);
       },
     });
-    timings?.mark('analysis (with the correlation)');
-    if (run) {
-      correlation = await (run as Promise<{ checks: CheckResult[]; findings: Finding[] }>);
-      for (const c of correlation.checks) timings?.add(`${c.suite}/${c.id}`, c.durationMs, 1);
-    }
+    timings?.mark('analysis');
+    if (run) correlation = await (run as Promise<{ checks: CheckResult[]; findings: Finding[] }>);
   } finally {
     progress.end(); // clears the live line before the report or an error is printed
   }
@@ -160,7 +167,7 @@ export function diagnoseProgress(out: Out, opts: { live?: boolean; now?: () => n
       if (p.phase === 'listing') {
         listed = p;
         if (live) set(`listing… ${n(p.pods)} pods, ${n(p.events)} events, ${n(p.nodes)} nodes`, false);
-      } else {
+      } else if (p.phase === 'analysing') {
         if (!live && listed) out.write(`hybrid-doctor: listed ${n(listed.pods)} pods, ${n(listed.events)} events, ${n(listed.nodes)} nodes\n`);
         this.phase(`analysing ${n(p.pods)} pod${p.pods === 1 ? '' : 's'}`);
       }

@@ -115,7 +115,7 @@ export interface DiagnoseOptions {
   onProgress?: (p: DiagnoseProgress) => void;
 }
 
-export type DiagnoseProgress = { phase: 'listing'; pods: number; events: number; nodes: number } | { phase: 'analysing'; pods: number };
+export type DiagnoseProgress = { phase: 'listing'; pods: number; events: number; nodes: number } | { phase: 'correlated' } | { phase: 'analysing'; pods: number };
 
 export interface DiagnosedContainer {
   name: string;
@@ -555,7 +555,10 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseReport> {
   // The correlation: a run already under way (awaited now, it overlapped the lists), or one
   // started for the symptoms pass 1 found (only the suites that can explain them run).
   const correlation = typeof opts.correlation === 'function' ? await opts.correlation([...new Set(pres.map((x) => x.symptomC.cause))]) : opts.correlation ? await opts.correlation : undefined;
-  if (correlation) phase('correlation');
+  if (correlation) {
+    phase('correlation');
+    opts.onProgress?.({ phase: 'correlated' });
+  }
   priorsRaw = correlation ? correlation.findings : typeof opts.priorFindings === 'function' ? opts.priorFindings() : (opts.priorFindings ?? []);
   priors = priorsRaw.map(priorFacts);
   withTarget = opts.withTarget ?? priorsRaw.length > 0;
