@@ -19,5 +19,7 @@ export const PARAM_NAMES = [
   // AWS network resources (helpers/checks/eks/)
   'group', 'cidr', 'network', 'routeTable', 'subnets', 'target', 'destination', 'networkAcl', 'direction', 'rule',
   'id', 'insight', 'recommendation',
+  // DNS samples ("2 of 4" queries answered only on a retry)
+  'lost',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];

@@ -7,7 +7,8 @@ import { DOCS, GUIDE } from './links.ts';
  * Params: `name` (the queried name), `resolver` (resolver address or "node"/"cluster DNS"),
  * `addresses` (answers, comma list), `expected` (expected address(es)), `seconds` (timeout),
  * `host` (registry host from a pull error), `path` (Corefile source, e.g. `kube-system/coredns`),
- * `detail` (resolver error text).
+ * `detail` (resolver error text), `value` / `threshold` (latency and warning threshold, ms), `lost`
+ * ("2 of 4": queries answered only on a retry).
  */
 export const DNS_PARAMS: AreaParams<'dns'> = {
   'dns.nxdomain': ['name', 'host', 'resolver', 'detail'],
@@ -17,7 +18,7 @@ export const DNS_PARAMS: AreaParams<'dns'> = {
   'dns.split-view': ['name', 'node', 'addresses', 'detail'],
   'dns.coredns-hosts-missing': ['name', 'path'],
   'dns.coredns-hosts-no-fallthrough': ['path', 'detail'],
-  'dns.slow': ['name', 'resolver', 'value', 'threshold'],
+  'dns.slow': ['name', 'resolver', 'value', 'threshold', 'lost'],
 };
 
 export const dns: AreaCatalog<'dns'> = {
@@ -132,7 +133,7 @@ export const dns: AreaCatalog<'dns'> = {
   },
   'dns.slow': {
     title: 'DNS resolver is slow',
-    message: '[[{resolver}||The resolver]] answered [[{name}||a lookup]] slowly[[ ({value} ms)]][[, above the {threshold} ms warning threshold]]',
+    message: '[[{resolver}||The resolver]] answered [[{name}||a lookup]] slowly[[ ({value} ms)]][[, above the {threshold} ms warning threshold]][[; {lost} queries were lost and answered only on a retry]]',
     explanation:
       'Every image pull on a node starts with a lookup through the node resolver, and every pod lookup goes through CoreDNS and its upstream. A resolver that answers slowly (an overloaded or distant server, a first resolver in resolv.conf that times out before the second answers, CoreDNS forwarding across the on-prem / cloud boundary) adds that delay to every pull and can push lookups past client timeouts under load.',
     remediation: {
@@ -141,6 +142,7 @@ export const dns: AreaCatalog<'dns'> = {
         'Measure: `dig @<resolver> {name}` a few times and look at "Query time"; compare with the other resolvers in /etc/resolv.conf.',
         'Remove unreachable or slow nameservers from the node resolv.conf (the first one is always tried first), and keep the on-prem resolver on the on-prem side.',
         'For CoreDNS, keep the `cache` plugin enabled and check the latency of the `forward` upstream (CoreDNS metrics `coredns_forward_request_duration_seconds`).',
+        'Lost queries answered on the retry (about 5 s each): look for UDP drops between the node and the resolver (`conntrack -S` insert_failed, a NodePort or Service in the path); `options single-request-reopen` in resolv.conf or NodeLocal DNSCache avoid the conntrack race.',
       ],
       docs: [DOCS.k8sDnsDebug, DOCS.corednsHosts],
       guideStep: GUIDE.dns,

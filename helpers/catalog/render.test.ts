@@ -67,7 +67,7 @@ const VALUES: Record<ParamName, string | number> = {
   rule: 50,
   id: '01234567-89ab-cdef-0123-456789abcdef',
   insight: 'Hybrid nodes: kubelet client certificate',
-  recommendation: 'Renew the certificates on the affected nodes.',
+  recommendation: 'Renew the certificates on the affected nodes.', lost: '2 of 4',
 };
 
 /** Capitalised or angle-bracket stand-ins for a value, by the param that should have replaced them. */

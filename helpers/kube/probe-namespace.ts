@@ -522,10 +522,10 @@ export class ProbeNamespace {
   }
 
   /** Events about one probe pod (Pulled "... in 1.2s", Failed pulls). */
-  async podEvents(logical: string): Promise<{ reason: string; message: string }[]> {
+  async podEvents(logical: string): Promise<{ reason: string; message: string; count: number }[]> {
     const name = this.#podName(logical);
-    const r = await this.kube.listAll<{ reason?: string; message?: string }>(`/api/v1/namespaces/${this.namespace}/events`, { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, what: `events of ${name}` });
-    return r.items.map((e) => ({ reason: e.reason ?? '', message: e.message ?? '' }));
+    const r = await this.kube.listAll<{ reason?: string; message?: string; count?: number; series?: { count?: number } }>(`/api/v1/namespaces/${this.namespace}/events`, { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}`, what: `events of ${name}` });
+    return r.items.map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', count: e.series?.count ?? e.count ?? 1 }));
   }
 
   /** What may remain right now if this process stopped (for the signal handler's reports). */

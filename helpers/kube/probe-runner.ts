@@ -24,7 +24,8 @@ export interface ProbeResult {
   log?: string;
   events: { reason: string; message: string }[];
   /** When the container waited on an image pull: the waiting text and its classification. */
-  pullError?: { reason: string; message: string; classification: Classification };
+  /** `secretUnreadable`: the kubelet's FailedToRetrieveImagePullSecret text, when it had that problem too. */
+  pullError?: { reason: string; message: string; classification: Classification; secretUnreadable?: string };
   /** `Successfully pulled image "x" in 1.2s (...)` → seconds. */
   pullSeconds?: number;
   /** Pod IP (boundary probes). */
@@ -65,6 +66,24 @@ export function pulledSeconds(message: string): number | undefined {
   return m[2] === 'ms' ? v / 1000 : v;
 }
 
+/** kubelet's event when it cannot get an imagePullSecret of the pod (it then pulls without it). */
+const SECRET_UNREADABLE = 'FailedToRetrieveImagePullSecret';
+type ProbeEvent = { reason: string; message: string; count?: number };
+const isPullFailure = (e: ProbeEvent) => e.reason === 'Failed' && !/^Error: /.test(e.message);
+/** Pull attempts that failed so far (the kubelet aggregates repeats into one event's count). */
+const pullFailures = (events: ProbeEvent[]) => events.filter(isPullFailure).reduce((n, e) => n + (e.count ?? 1), 0);
+
+/** Polls `observe` every 500 ms until it reports settled or `ms` pass; the last observation either way. */
+async function waitFor<T extends { settled: boolean }>(observe: () => Promise<T>, ms: number, signal: AbortSignal): Promise<{ last: T; settled: boolean }> {
+  const start = Date.now();
+  for (;;) {
+    signal.throwIfAborted();
+    const last = await observe();
+    if (last.settled || Date.now() - start >= ms) return { last, settled: last.settled };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 /** A pull error is final enough for a probe: the kubelet's retries would only repeat it. */
 const pullStuck = (p: Pod) => (p.status?.containerStatuses ?? []).some((c) => !!c.state?.waiting?.reason && PULL_WAITING_REASONS.has(c.state.waiting.reason));
@@ -96,15 +115,36 @@ export async function runProbes<T extends { findings: Finding[] }>(
     const results = await Promise.all(
       specs.map(async (s): Promise<ProbeResult> => {
         const done = opts.untilRunning ? (p: Pod) => p.status?.phase === 'Running' || terminal(p) || pullStuck(p) : (p: Pod) => terminal(p) || pullStuck(p);
-        const { pod, timedOut } = await ns.waitPod(s.name, done, deadline, ctx.signal);
+        const startedAt = Date.now();
+        let { pod, timedOut } = await ns.waitPod(s.name, done, deadline, ctx.signal);
+        let events = await ns.podEvents(s.name).catch(() => []);
+        // The kubelet could not read the pull secret we just made (its secret cache had not synced:
+        // the node authorizer learns of the pod asynchronously) and pulled without it. That attempt
+        // judges nothing about the credentials: wait for the kubelet's next one (its back-off
+        // starts at 10 s) within the deadline.
+        if (pullSecret && pod && pullStuck(pod) && events.some((e) => e.reason === SECRET_UNREADABLE)) {
+          const before = pullFailures(events);
+          const again = await waitFor(async () => {
+            const p = await ns.getPod(s.name).catch(() => undefined);
+            const ev = await ns.podEvents(s.name).catch(() => events);
+            // settled: another attempt failed, or the image was pulled (no longer stuck)
+            return { pod: p ?? pod, events: ev, settled: !!p && (!pullStuck(p) || pullFailures(ev) > before) };
+          }, Math.max(0, deadline - (Date.now() - startedAt)), ctx.signal);
+          ({ pod, events } = again.last);
+          timedOut = !again.settled;
+          if (again.settled && pod && !pullStuck(pod) && !done(pod)) {
+            ({ pod, timedOut } = await ns.waitPod(s.name, done, Math.max(0, deadline - (Date.now() - startedAt)), ctx.signal));
+            events = await ns.podEvents(s.name).catch(() => events);
+          }
+        }
         const finishedAt = Date.now();
-        const events = await ns.podEvents(s.name).catch(() => []);
         const waiting = pod?.status?.containerStatuses?.[0]?.state?.waiting;
         let pullError: ProbeResult['pullError'];
         if (waiting?.reason && PULL_WAITING_REASONS.has(waiting.reason)) {
-          const failed = events.filter((e) => e.reason === 'Failed' && !/^Error: /.test(e.message)).map((e) => e.message);
+          const failed = events.filter(isPullFailure).map((e) => e.message);
           const text = failed[failed.length - 1] ?? waiting.message ?? waiting.reason;
-          pullError = { reason: waiting.reason, message: text, classification: classifyPullError(text) };
+          const unreadable = events.find((e) => e.reason === SECRET_UNREADABLE);
+          pullError = { reason: waiting.reason, message: text, classification: classifyPullError(text), ...(unreadable ? { secretUnreadable: unreadable.message } : {}) };
         }
         const pulled = events.map((e) => (e.reason === 'Pulled' ? pulledSeconds(e.message) : undefined)).find((x) => x !== undefined);
         const log = pod && (terminal(pod) || pod.status?.phase === 'Running') ? await ns.logs(s.name).catch(() => undefined) : undefined;

@@ -22,7 +22,10 @@ export type DnsBehaviour =
   | 'truncated-garbage'
   | 'random-bytes'
   | 'wrong-id'
-  | { slowMs: number };
+  | { slowMs: number }
+  /** Lost UDP queries, answered otherwise: the first `dropFirst` for the name, or every `dropEvery`th starting with the first. */
+  | { dropFirst: number }
+  | { dropEvery: number };
 
 export interface TestDnsServerOptions {
   /** name → addresses (A for IPv4, AAAA for IPv6). */
@@ -47,6 +50,8 @@ export async function startTestDnsServer(opts: TestDnsServerOptions = {}): Promi
   const records = new Map(Object.entries(opts.records ?? {}).map(([k, v]) => [norm(k), v]));
   const behaviours = new Map(Object.entries(opts.behaviour ?? {}).map(([k, v]) => [norm(k), v]));
   let count = 0;
+  /** UDP queries seen per name, for the drop behaviours. */
+  const udpSeen = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const tcpSockets = new Set<Socket>();
 
@@ -63,7 +68,14 @@ export async function startTestDnsServer(opts: TestDnsServerOptions = {}): Promi
         .filter((a) => (question?.type === 'AAAA' ? a.includes(':') : !a.includes(':')))
         .map((data) => ({ type: question?.type === 'AAAA' ? 'AAAA' : 'A', name, ttl: 30, data }) as dnsPacket.Answer);
     const full = () => (records.has(norm(name)) ? reply(0, answers()) : reply(3));
-    if (typeof b === 'object') return { delayMs: b.slowMs, buf: full() };
+    if (typeof b === 'object') {
+      if ('slowMs' in b) return { delayMs: b.slowMs, buf: full() };
+      if (over === 'tcp') return full();
+      const n = (udpSeen.get(norm(name)) ?? 0) + 1;
+      udpSeen.set(norm(name), n);
+      const lost = 'dropFirst' in b ? n <= b.dropFirst : (n - 1) % b.dropEvery === 0;
+      return lost ? 'silent' : full();
+    }
     switch (b) {
       case 'answer': return full();
       case 'nxdomain': return reply(3);

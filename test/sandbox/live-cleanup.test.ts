@@ -6,7 +6,7 @@ import { MANAGED_BY_LABEL, RUN_LABEL } from '../../helpers/kube/probe-namespace.
 
 /**
  * Live mode leaves nothing behind, on the sandbox's real cluster (namespace controller, kubelet,
- * containerd): `diagnose` with probes allowed, through the real CLI (bin/hybrid-doctor.mjs, so
+ * containerd): `diagnose -A` with probes allowed, through the real CLI (bin/hybrid-doctor.mjs, so
  * its signal forwarding is part of the test), uninterrupted, twice at once, and killed with
  * SIGINT or SIGTERM at random moments. Each run gets its own run id (HYBRID_DOCTOR_RUN_ID), so
  * leftovers are attributed to the run that left them.
@@ -76,7 +76,9 @@ function runId(tag: string): string {
 }
 
 function diagnose(sb: Sandbox, id: string): ResultPromise<{ reject: false; timeout: number; env: Record<string, string> }> {
-  return execa(process.execPath, [BIN, 'diagnose', '--target', sb.targetFile, '--json'], { reject: false, timeout: 300_000, env: { HYBRID_DOCTOR_RUN_ID: id } });
+  // -A: every correlation suite (the node probes among them) starts at once. For one namespace only
+  // the suites that can explain its pods' symptoms run, and a healthy namespace needs none.
+  return execa(process.execPath, [BIN, 'diagnose', '-A', '--target', sb.targetFile, '--json'], { reject: false, timeout: 300_000, env: { HYBRID_DOCTOR_RUN_ID: id } });
 }
 
 describe('live mode leaves nothing behind (sandbox cluster)', () => {

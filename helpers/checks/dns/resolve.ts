@@ -1,7 +1,7 @@
 import type { CauseId } from '../../findings/cause-ids.ts';
 import type { Finding } from '../../findings/finding.ts';
 import { finding } from '../../findings/make-finding.ts';
-import type { DnsOutcome } from '../../net/dns-query.ts';
+import { queryDns, type DnsOutcome, type DnsResult } from '../../net/dns-query.ts';
 import type { Check, CheckOutput } from '../check.ts';
 import { dnsObservations, observationEvidence, resolverLabel, resolversApply, subjectOf, type DnsObservation } from './session.ts';
 
@@ -87,7 +87,17 @@ export const dnsExpected: Check = {
   },
 };
 
-/** Answers arrive within dns.latencyWarnMs (project cause dns.slow, a warning). */
+/** Extra queries for an observation above the threshold: one sample is not a latency. */
+const RESAMPLES = 3;
+
+/**
+ * Answers arrive within dns.latencyWarnMs (project cause dns.slow, a warning). One slow answer
+ * is re-asked RESAMPLES times, one after the other, and judged on the median: a single spike (a
+ * cache miss, one lost UDP datagram answered on the retry after timeouts.requestMs) is evidence,
+ * not a verdict. Repeated loss is a verdict even when the median is fast: every lost query costs
+ * a client its whole retry timeout (5 s for glibc and Go), the classic conntrack race of UDP DNS
+ * through a NodePort or Service.
+ */
 export const dnsLatency: Check = {
   id: 'latency',
   suite: 'dns',
@@ -96,14 +106,35 @@ export const dnsLatency: Check = {
   async run(ctx) {
     const obs = await dnsObservations(ctx);
     const threshold = ctx.target.dns.latencyWarnMs;
-    const findings = obs
-      .filter((o) => o.result.outcome !== 'timeout' && o.result.latencyMs > threshold)
-      .map((o) => finding('dns.slow', {
-        subject: subjectOf(o),
-        params: { name: o.name, resolver: resolverLabel(o.resolver), value: o.result.latencyMs, threshold },
-        evidence: observationEvidence(o),
+    const judged = await Promise.all(
+      obs.filter((o) => o.result.outcome !== 'timeout').map(async (o) => {
+        // A retry after a foreign transaction id is resolve's finding (malformed), not a loss.
+        const retried = (r: DnsResult) => r.outcome === 'timeout' || (r.attempts > 1 && r.outcome !== 'malformed');
+        const samples = [o.result];
+        if (o.result.latencyMs > threshold || retried(o.result)) {
+          for (let i = 0; i < RESAMPLES && !ctx.signal.aborted; i++) {
+            samples.push(await queryDns({ server: o.resolver.address, name: o.name, type: 'A', timeoutMs: ctx.target.timeouts.requestMs, retries: 1, signal: ctx.signal }));
+          }
+        }
+        const latencies = samples.map((r) => r.latencyMs).sort((a, b) => a - b);
+        const mid = latencies.length >> 1;
+        const median = latencies.length % 2 ? latencies[mid]! : Math.round((latencies[mid - 1]! + latencies[mid]!) / 2);
+        const lost = samples.filter(retried).length;
+        return { o, samples, median, lost };
+      }),
+    );
+    const findings = judged
+      .filter((j) => j.median > threshold || j.lost >= 2)
+      .map((j) => finding('dns.slow', {
+        subject: subjectOf(j.o),
+        params: { name: j.o.name, resolver: resolverLabel(j.o.resolver), value: j.median, threshold, ...(j.lost >= 2 ? { lost: `${j.lost} of ${j.samples.length}` } : {}) },
+        evidence: { ...observationEvidence(j.o), ...(j.samples.length > 1 ? { samplesMs: j.samples.map((r) => r.latencyMs), medianMs: j.median, lostQueries: j.lost } : {}) },
       }));
     const notChecked = unanswered(obs.filter((o) => o.result.outcome === 'timeout'), 'no answer within timeouts.requestMs, so no latency to judge,');
-    return { findings, evidence: { thresholdMs: threshold, latencies: obs.map((o) => ({ name: o.name, resolver: o.resolver.name, latencyMs: o.result.latencyMs })) }, ...(notChecked ? { notChecked } : {}) };
+    return {
+      findings,
+      evidence: { thresholdMs: threshold, latencies: judged.map((j) => ({ name: j.o.name, resolver: j.o.resolver.name, latencyMs: j.median, ...(j.samples.length > 1 ? { samplesMs: j.samples.map((r) => r.latencyMs), lostQueries: j.lost } : {}) })) },
+      ...(notChecked ? { notChecked } : {}),
+    };
   },
 };

@@ -30,7 +30,7 @@ export const pullE2eCheck: Check = {
           const side = nodeSide(node, k.hybridSelector);
           if (r.pullError) {
             const c = r.pullError.classification;
-            findings.push(finding(c.cause, { subject: `node/${r.node}`, params: { ...c.params, node: r.node, image: c.params.image ?? probeImage(ctx) }, evidence: { node: r.node, side, reason: r.pullError.reason, message: r.pullError.message, rule: c.rule } }));
+            findings.push(finding(c.cause, { subject: `node/${r.node}`, params: { ...c.params, node: r.node, image: c.params.image ?? probeImage(ctx) }, evidence: { node: r.node, side, reason: r.pullError.reason, message: r.pullError.message, rule: c.rule, ...(r.pullError.secretUnreadable ? { secretUnreadable: r.pullError.secretUnreadable } : {}) } }));
             return { node: r.node, side, pulled: false, reason: r.pullError.reason, cause: c.cause };
           }
           return { node: r.node, side, pulled: r.phase === 'Succeeded' || r.phase === 'Running' || r.pullSeconds !== undefined, phase: r.phase, timedOut: r.timedOut, pullSeconds: r.pullSeconds ?? null };

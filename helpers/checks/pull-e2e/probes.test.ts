@@ -73,6 +73,25 @@ describe('probe checks against a real kube-apiserver (kubelet side simulated)', 
     expect(secrets).toEqual([]);
   }, 90_000);
 
+  it('pull-e2e: an attempt made without the secret (kubelet could not read it yet) is not the verdict; the next attempt is', async () => {
+    const unreadable = { reason: 'FailedToRetrieveImagePullSecret', message: 'Unable to retrieve some image pull secrets (hd-probe-x/hybrid-doctor-pull); attempting to pull the image may not succeed.', type: 'Warning' as const };
+    const r401 = `Failed to pull image "${IMG}": failed to pull and unpack image "${IMG}": failed to resolve reference "${IMG}": pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials`;
+    const backoff = { phase: 'Pending' as const, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${IMG}"` } } };
+    const kubelet = startFakeKubelet(kube, 'hd-probe', (p) => ({
+      ...backoff,
+      events: [unreadable, { reason: 'Failed', message: r401, type: 'Warning' }],
+      // hybrid: the retry has the secret and pulls; cloud: the retry is refused again
+      next: p.spec?.nodeName === 'hybrid-1'
+        ? { afterMs: 1500, phase: 'Succeeded', state: { terminated: { exitCode: 0, reason: 'Completed' } }, events: [{ reason: 'Pulled', message: `Successfully pulled image "${IMG}" in 900ms (900ms including waiting)` }] }
+        : { afterMs: 1500, ...backoff, events: [unreadable, { reason: 'Failed', message: r401, type: 'Warning' }] },
+    }));
+    const out = await pullE2eCheck.run(createCheckContext(target(), { signal: AbortSignal.timeout(60_000) }));
+    await kubelet.stop();
+    expect(out.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual([expect.stringMatching(/^auth\.\S+ node\/cloud-1$/)]);
+    expect(out.findings[0]!.evidence).toMatchObject({ secretUnreadable: expect.stringContaining('Unable to retrieve') });
+    expect(out.evidence?.nodes).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'hybrid-1', pulled: true, pullSeconds: 0.9 })]));
+  }, 90_000);
+
   it('node probe: a node whose pulls fail and whose files cannot be read reports the classified pull error', async () => {
     // A fresh namespace: without a namespace controller the previous test's stays Terminating.
     const kubelet = startFakeKubelet(kube, 'hd-probe-nodes', (p) =>
