@@ -85,7 +85,10 @@ describe('probe checks against a real kube-apiserver (kubelet side simulated)', 
         ? { afterMs: 1500, phase: 'Succeeded', state: { terminated: { exitCode: 0, reason: 'Completed' } }, events: [{ reason: 'Pulled', message: `Successfully pulled image "${IMG}" in 900ms (900ms including waiting)` }] }
         : { afterMs: 1500, ...backoff, events: [unreadable, { reason: 'Failed', message: r401, type: 'Warning' }] },
     }));
-    const out = await pullE2eCheck.run(createCheckContext(target(), { signal: AbortSignal.timeout(60_000) }));
+    // a robot: the probe makes its pull secret (the one the kubelet could not read at first)
+    process.env.HD_TEST_ROBOT_SECRET = 'not-the-real-one';
+    const out = await pullE2eCheck.run(createCheckContext(target(['robot:', '  name: robot$k8s-robot', '  secret: { env: HD_TEST_ROBOT_SECRET }']), { signal: AbortSignal.timeout(60_000) }));
+    delete process.env.HD_TEST_ROBOT_SECRET;
     await kubelet.stop();
     expect(out.findings.map((f) => `${f.cause} ${f.subject}`)).toEqual([expect.stringMatching(/^auth\.\S+ node\/cloud-1$/)]);
     expect(out.findings[0]!.evidence).toMatchObject({ secretUnreadable: expect.stringContaining('Unable to retrieve') });
