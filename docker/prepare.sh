@@ -13,4 +13,5 @@ bash "$here/k8s/build.sh"
 bash "$here/kind/build.sh" >/dev/null  # kind node image (issue 11); cached by content hash
 bash "$here/harbor/build.sh"
 bash "$here/helm/build.sh"
+bash "$here/krew/build.sh"   # krew, for the test of the krew manifest (issue 12)
 bash "$here/moto/install.sh" >/dev/null

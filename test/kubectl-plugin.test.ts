@@ -1,11 +1,12 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { k8sBinDir, startApiServer, type ApiServer } from '../fixtures/kube/apiserver-only.ts';
 import { createCoreEvent, createNode, createPod, ensureNamespace } from '../fixtures/kube/seed.ts';
+import { buildKrewRelease } from '../fixtures/krew-archive.ts';
 
 /**
  * `kubectl hybrid-doctor diagnose POD`: the real kubectl (the cached Kubernetes build) finds
@@ -15,6 +16,8 @@ import { createCoreEvent, createNode, createPod, ensureNamespace } from '../fixt
  */
 const ROOT = new URL('..', import.meta.url).pathname;
 const KUBECTL = join(k8sBinDir(), 'kubectl');
+/** krew from its Go module (docker/krew/build.sh, run by prepare.sh). */
+const KREW = join(process.env.HYBRID_DOCTOR_CACHE ?? join(homedir(), '.cache', 'hybrid-doctor'), 'krew-v0.4.3', 'bin', 'kubectl-krew');
 const H = 'harbor.plugin.test';
 const IMG = `${H}/library/busybox:1.36`;
 const MISSING = `${H}/library/nope:9.9`;
@@ -80,6 +83,35 @@ describe('kubectl hybrid-doctor', () => {
     expect(md).toMatch(/^\| team-a\/app \| cloud-1 \| `auth\.credentials-missing` \(symptom `auth\.credentials-invalid`\) \| Failed to pull image "harbor\.plugin\.test\/library\/busybox:1\.36"/m);
     expect(md).toMatch(/^- \*\*`auth\.credentials-missing`\*\* \S/m);
   });
+
+  it('krew installs the release archive against the manifest (sha256 checked), and kubectl runs the installed plugin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hd-krew-'));
+    try {
+      const rel = await buildKrewRelease(join(dir, 'release'));
+      const krewRoot = join(dir, 'krew');
+      // krew's offline path: the archive given, the manifest's sha256 still checked.
+      const env = { KREW_ROOT: krewRoot, PATH: `${join(krewRoot, 'bin')}${delimiter}${process.env.PATH}` };
+      const install = await execa(KREW, ['install', `--manifest=${rel.manifest}`, `--archive=${rel.archive}`], { reject: false, stdin: 'ignore', env });
+      expect(install.exitCode, install.stderr).toBe(0);
+      // a tampered archive is refused by its sha256
+      const bad = join(dir, 'bad.yaml');
+      await import('node:fs/promises').then((f) => f.writeFile(bad, readFileSync(rel.manifest, 'utf8').replaceAll(rel.sha256, '0'.repeat(64))));
+      const refused = await execa(KREW, ['install', `--manifest=${bad}`, `--archive=${rel.archive}`], { reject: false, stdin: 'ignore', env: { ...env, KREW_ROOT: join(dir, 'krew2') } });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toMatch(/sha256|checksum/i);
+      // kubectl finds krew's link (not this checkout's bin/), and the plugin runs from krew's store
+      const installed = join(krewRoot, 'bin', 'kubectl-hybrid_doctor');
+      expect(realpathSync(installed)).toBe(join(krewRoot, 'store', 'hybrid-doctor', rel.version, 'bin', 'kubectl-hybrid_doctor'));
+      const kc = (args: string[]) => execa(KUBECTL, args, { reject: false, timeout: 90_000, stdin: 'ignore', env: { PATH: `${join(krewRoot, 'bin')}${delimiter}/usr/bin:/bin`, KUBECONFIG: kubeconfig, NO_COLOR: '1', HOME: dir }, extendEnv: false });
+      expect((await kc(['plugin', 'list'])).stdout).toContain(installed);
+      const r = await kc(['hybrid-doctor', 'diagnose', 'app', '-n', 'team-b']);
+      expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
+      expect(r.stdout).toContain('team-b/app');
+      expect(r.stdout).toContain('image.not-found');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('the krew manifest names this plugin and its executable', () => {
     const m = parse(readFileSync(join(ROOT, 'deploy/krew/hybrid-doctor.yaml'), 'utf8')) as { kind: string; metadata: { name: string }; spec: { version: string; platforms: { bin: string; sha256: string }[] } };
