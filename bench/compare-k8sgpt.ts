@@ -10,6 +10,7 @@
  *
  *   npm run bench -- compare            (or: npx node bench/compare-k8sgpt.ts [--json FILE])
  *   env: COMPARE_ONLY=id,id  run a subset of scenarios
+ *        COMPARE_TIMINGS=1   hybrid-doctor with --timings; its table is printed per scenario
  *
  * Environment: `ensureSandbox()` (reuses a running Harbor side) and the cluster — reused when
  * `clusterStatus()` says it runs (startCluster() always recreates the cluster, and the sandbox is
@@ -437,7 +438,8 @@ export async function runScenarios(log: (l: string) => void = (l) => console.err
 
       // (a) hybrid-doctor
       const target = await benchTarget(sourceTarget, kubeconfig, join(work, `target-${s.id}.yaml`));
-      const hdRun = await runTimed(process.execPath, [join(ROOT, 'bin', 'hybrid-doctor.mjs'), 'diagnose', '--json', '--target', target, '-n', ns]);
+      const hdRun = await runTimed(process.execPath, [join(ROOT, 'bin', 'hybrid-doctor.mjs'), 'diagnose', '--json', '--target', target, '-n', ns, ...(process.env.COMPARE_TIMINGS === '1' ? ['--timings'] : [])]);
+      if (process.env.COMPARE_TIMINGS === '1') log(hdRun.stderr.trimEnd());
       let hd: ToolOutcome;
       try {
         const rep = JSON.parse(hdRun.stdout) as { pods: { pod: string; cause: CauseId; symptom: CauseId; rule: string }[] };
