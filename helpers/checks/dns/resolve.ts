@@ -90,6 +90,9 @@ export const dnsExpected: Check = {
 /** Extra queries for an observation above the threshold: one sample is not a latency. */
 const RESAMPLES = 3;
 
+/** A query that needed a retry (a lost datagram). A retry after a foreign transaction id is resolve's finding (malformed), not a loss. */
+const retried = (r: DnsResult) => r.outcome === 'timeout' || (r.attempts > 1 && r.outcome !== 'malformed');
+
 /**
  * Answers arrive within dns.latencyWarnMs (project cause dns.slow, a warning). One slow answer
  * is re-asked RESAMPLES times, one after the other, and judged on the median: a single spike (a
@@ -108,8 +111,6 @@ export const dnsLatency: Check = {
     const threshold = ctx.target.dns.latencyWarnMs;
     const judged = await Promise.all(
       obs.filter((o) => o.result.outcome !== 'timeout').map(async (o) => {
-        // A retry after a foreign transaction id is resolve's finding (malformed), not a loss.
-        const retried = (r: DnsResult) => r.outcome === 'timeout' || (r.attempts > 1 && r.outcome !== 'malformed');
         const samples = [o.result];
         if (o.result.latencyMs > threshold || retried(o.result)) {
           for (let i = 0; i < RESAMPLES && !ctx.signal.aborted; i++) {
